@@ -69,8 +69,11 @@ final class Derivation {
         } else {
             pool = List.of(new HostSlots("localhost", List.of(0)));
         }
+        boolean filtered = v.isSet("include") || v.isSet("exclude");
+        // deepy.py drops num_gpus when include/exclude is given (spec §2.1)
+        Integer numGpus = filtered ? null : v.integer("num_gpus");
         List<HostSlots> active = Hostfile.select(pool, v.string("include"), v.string("exclude"),
-                v.integer("num_nodes"), v.integer("num_gpus"));
+                v.integer("num_nodes"), numGpus);
         return active.stream().mapToInt(h -> h.slots().size()).sum();
     }
 

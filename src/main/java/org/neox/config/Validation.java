@@ -139,5 +139,13 @@ final class Validation {
             throw new UserError("pipe_partition_method '" + method
                     + "' is not 'uniform', 'parameters' or 'type:<regex>'");
         }
+        if (method.startsWith("type:")) {
+            try {
+                java.util.regex.Pattern.compile(method.substring(5));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new UserError("pipe_partition_method '" + method + "' has a bad regex: "
+                        + e.getDescription());
+            }
+        }
     }
 }
