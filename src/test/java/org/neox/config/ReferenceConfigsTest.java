@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
+import java.util.Collections;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.neox.SharedAssets;
 import org.neox.config.ModelArgs.Precision;
@@ -46,6 +48,7 @@ class ReferenceConfigsTest {
         int gpus = Math.max(1, (Integer) raw.getOrDefault("pipe_parallel_size", 1))
                 * Math.max(1, (Integer) raw.getOrDefault("model_parallel_size", 1));
         NeoXArgs a = loader.load(request(dir, names, gpus));
+        assertEquals(gpus, a.worldSize());
         assertEquals(a.pipeParallelSize() * a.modelParallelSize() * a.dataParallelSize(), a.worldSize());
         assertEquals(a.deepspeedConfig().trainMicroBatchSizePerGpu()
                         * a.deepspeedConfig().gradientAccumulationSteps() * a.dataParallelSize(),
@@ -60,5 +63,51 @@ class ReferenceConfigsTest {
     private static ConfigLoader.Request request(Path dir, List<String> names, Integer gpus) {
         return new ConfigLoader.Request(dir, names, ResourceOptions.NONE, OptionalInt.of(50257),
                 gpus == null ? Map.of() : Map.of("global_num_gpus", gpus.toString()));
+    }
+
+    private static NeoXArgs resolve(int gpus, String... names) {
+        Path dir = SharedAssets.require("reference/configs");
+        return new ConfigLoader(List.of(dir)).load(request(dir, List.of(names), gpus));
+    }
+
+    @Test
+    void derivedValuesOf20B() {
+        NeoXArgs a = resolve(8, "20B.yml");
+        assertEquals(1, a.dataParallelSize());
+        assertEquals(new BatchSizes(128, 4, 32), new BatchSizes(a.deepspeedConfig().trainBatchSize(),
+                a.deepspeedConfig().trainMicroBatchSizePerGpu(), a.deepspeedConfig().gradientAccumulationSteps()));
+        assertEquals(Precision.FP16, a.model().precision());
+        assertEquals(1, a.optimizer().zeroStage());
+        assertEquals(1260000000, a.optimizer().zeroReduceBucketSize());
+        assertEquals(true, a.optimizer().zeroContiguousGradients());
+        assertEquals(0.97e-4, a.optimizer().lr());
+        assertEquals(50432, a.tokenizer().paddedVocabSize());
+        List<Integer> save = a.other().saveIters();
+        assertEquals(299, save.size());
+        assertEquals(List.of(500, 1000), save.subList(0, 2));
+        assertEquals(149500, save.get(298));
+        assertEquals(true, a.parallelism().isPipeParallel());
+        assertEquals(1.0, a.training().clipGrad());
+        assertEquals(true, a.training().dynamicLossScale());
+        assertEquals(Collections.nCopies(44, "global"), a.model().attentionConfig());
+        assertEquals(48, resolve(96, "20B.yml").deepspeedConfig().trainBatchSize() / 32);
+    }
+
+    @Test
+    void derivedValuesOfSmallerConfigs() {
+        NeoXArgs m = resolve(1, "125M.yml");
+        assertEquals(4, m.deepspeedConfig().trainBatchSize());
+        assertEquals(31, m.other().saveIters().size());
+        assertEquals(50304, m.tokenizer().paddedVocabSize());
+        assertEquals(32, resolve(4, "125M.yml").deepspeedConfig().trainBatchSize() * 2);
+        assertEquals(Precision.BFLOAT16, resolve(1, "bf16_125M.yml").model().precision());
+        assertEquals(Collections.nCopies(12, "gmlp"), resolve(1, "gmlp_small.yml").model().attentionConfig());
+        List<String> sparse = resolve(1, "125M.yml", "sparse.yml").model().attentionConfig();
+        assertEquals(List.of("local", "global", "local"), sparse.subList(0, 3));
+        assertEquals(Map.of("block", 16, "num_local_blocks", 32),
+                resolve(1, "125M.yml", "sparse.yml").model().sparsityConfig());
+        NeoXArgs cluster = resolve(1, "125M.yml", "eleutherai_cluster.yml");
+        assertEquals(List.of(1.0), cluster.training().trainDataWeights());
+        assertEquals("unconditional", resolve(1, "125M.yml", "text_generation.yml").textgen().textGenType());
     }
 }
