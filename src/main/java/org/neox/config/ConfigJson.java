@@ -47,8 +47,9 @@ public final class ConfigJson {
         try {
             raw = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
         } catch (JsonProcessingException e) {
-            throw new UserError("resolved config JSON is malformed at line "
-                    + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
+            String line = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new UserError("resolved config JSON is malformed" + line + ": "
+                    + e.getOriginalMessage().replaceAll("\\s+", " "));
         }
         Values v = ConfigLoader.convert(raw, Map.of());
         v.set("attention_config",

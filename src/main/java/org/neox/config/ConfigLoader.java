@@ -27,7 +27,7 @@ public final class ConfigLoader {
     public static ConfigLoader standard() {
         List<Path> roots = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
         String home = System.getProperty("neox.home");
-        if (home != null) {
+        if (home != null && !roots.contains(Path.of(home).toAbsolutePath())) {
             roots.add(Path.of(home).toAbsolutePath());
         }
         return new ConfigLoader(roots);

@@ -10,6 +10,8 @@ import org.neox.config.ModelArgs.Precision;
 import org.neox.config.OptimizerArgs.OptimizerType;
 import org.neox.config.TrainingArgs.CheckpointScale;
 import org.neox.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * GPT-NeoX's {@code calculate_derived} (spec §1.4), in its order, on the converted values.
@@ -18,6 +20,8 @@ import org.neox.util.UserError;
  * ignores it there, #757); save-iteration crashes become results or clear errors.
  */
 final class Derivation {
+    private static final Logger LOG = LoggerFactory.getLogger(Derivation.class);
+
     /** DeepSpeed ZeRO defaults that replace a null {@code zero_optimization}. */
     static final Map<String, Object> ZERO_DEFAULTS = zeroDefaults();
 
@@ -67,6 +71,9 @@ final class Derivation {
         if (hostfile != null && (hostfileMustExist || Files.exists(Path.of(hostfile)))) {
             pool = Hostfile.parse(Path.of(hostfile));
         } else {
+            if (hostfile != null) {
+                LOG.warn("hostfile {} not found: using local resources only (as GPT-NeoX does)", hostfile);
+            }
             pool = List.of(new HostSlots("localhost", List.of(0)));
         }
         boolean filtered = v.isSet("include") || v.isSet("exclude");

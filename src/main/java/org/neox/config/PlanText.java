@@ -57,17 +57,17 @@ public final class PlanText {
     private static void memory(StringBuilder out, NeoXArgs args, TrainingPlan plan) {
         boolean ckpt = args.training().checkpointActivations();
         out.append(String.format(Locale.ROOT,
-                "%nMemory per rank, GiB (precision %s, ZeRO stage %s over dp %d, micro-batch %d,"
+                "%nMemory per rank (precision %s, ZeRO stage %s over dp %d, micro-batch %d,"
                         + " checkpoint-activations %s):%n",
                 args.model().precision().wire(), args.optimizer().zeroStage(),
                 args.dataParallelSize(), args.deepspeedConfig().trainMicroBatchSizePerGpu(), ckpt));
-        out.append(String.format(Locale.ROOT, "  %-5s %9s %9s %9s %12s %12s %9s%n", "stage",
+        out.append(String.format(Locale.ROOT, "  %-5s %11s %11s %11s %13s %13s %11s%n", "stage",
                 "weights", "grads", "optimizer", "act(no ckpt)", "act(ckpt)", "total"));
         for (int s = 0; s < plan.stages().size(); s++) {
             TrainingPlan.Stage st = plan.stages().get(s);
             long act = ckpt ? st.checkpointedActivationBytes() : st.activationBytes();
             long total = st.weightBytes() + st.gradBytes() + st.optimizerBytes() + act;
-            out.append(String.format(Locale.ROOT, "  %-5d %9s %9s %9s %12s %12s %9s%n", s,
+            out.append(String.format(Locale.ROOT, "  %-5d %11s %11s %11s %13s %13s %11s%n", s,
                     gib(st.weightBytes()), gib(st.gradBytes()), gib(st.optimizerBytes()),
                     gib(st.activationBytes()), gib(st.checkpointedActivationBytes()), gib(total)));
         }
@@ -87,8 +87,16 @@ public final class PlanText {
                 flops(plan.flopsPerIteration() / plan.grid().worldSize())));
     }
 
+    /** Bytes in binary units with two decimals: {@code 47.10 GiB}, {@code 1.25 MiB}. */
     static String gib(long bytes) {
-        return String.format(Locale.ROOT, "%.2f", bytes / (1024.0 * 1024 * 1024));
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double x = bytes;
+        int u = 0;
+        while (x >= 1024 && u < units.length - 1) {
+            x /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.2f %s", x, units[u]);
     }
 
     /** GPT-NeoX's unit style: 1000-based, one decimal. */

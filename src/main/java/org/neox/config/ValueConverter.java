@@ -79,7 +79,6 @@ final class ValueConverter {
         return null;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Object toEnum(Class<?> type, Object raw) {
         if (!(raw instanceof String s)) {
             return null;

@@ -75,7 +75,7 @@ class ConfigFilesTest {
         assertEquals(null, m.get("b"));
         assertEquals(1.0e-5, m.get("c"));
         assertEquals(true, m.get("e"));
-        // SnakeYAML may read 1e-5 as a string (like PyYAML) or a float; conversion accepts both
+        // SnakeYAML reads 1e-5 as a float where PyYAML leaves a string; conversion accepts both
         Key lr = KeyRegistry.BY_NAME.get("min_lr");
         assertEquals(1.0e-5, ValueConverter.convert(lr, m.get("d"), "t.yml"));
     }

@@ -122,6 +122,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void vocabularyFromTheGpt2VocabFileOrTheCallersSize() {
+        Path vocab = org.neox.SharedAssets.require("tokenizer/gpt2-vocab.json");
+        NeoXArgs a = new ConfigLoader(List.of(dir)).load(new ConfigLoader.Request(Path.of("configs"),
+                List.of("small"), ResourceOptions.NONE, java.util.OptionalInt.of(7),
+                Map.of("vocab_file", vocab.toString())));
+        assertEquals(50304, a.tokenizer().paddedVocabSize());
+        NeoXArgs b = new ConfigLoader(List.of(dir)).load(new ConfigLoader.Request(Path.of("configs"),
+                List.of("small"), ResourceOptions.NONE, java.util.OptionalInt.of(50257), Map.of()));
+        assertEquals(50304, b.tokenizer().paddedVocabSize());
+        NeoXArgs c = new ConfigLoader(List.of(dir)).load(new ConfigLoader.Request(Path.of("configs"),
+                List.of("small"), ResourceOptions.NONE, java.util.OptionalInt.empty(), Map.of()));
+        assertNull(c.tokenizer().paddedVocabSize());
+    }
+
+    @Test
     void paddedVocabulary() {
         assertEquals(50304, VocabSize.padded(50257, 128, 1));
         assertEquals(50304, VocabSize.padded(50277, 128, 1));
