@@ -1,5 +1,6 @@
 package org.neox.cli;
 
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
@@ -26,9 +27,15 @@ public final class PlanCommand implements Callable<Integer> {
         ConfigLoader loader = ConfigLoader.standard();
         NeoXArgs args = options.resolve(loader);
         Integer vocab = args.tokenizer().paddedVocabSize();
+        Optional<String> problem = loader.vocabProblem(args);
         if (vocab == null) {
-            throw new UserError("cannot size the vocabulary: " + loader.vocabProblem(args)
+            throw new UserError("cannot size the vocabulary: " + problem.orElse("")
                     + "; pass --vocab-size V (e.g. 50277 for the 20B tokenizer, 50257 for GPT-2)");
+        }
+        if (problem.isPresent() && options.vocabSize == null) {
+            spec.commandLine().getErr().println("neox: note: " + problem.get()
+                    + "; using the config's padded_vocab_size " + vocab);
+            spec.commandLine().getErr().flush();
         }
         spec.commandLine().getOut().print(PlanText.render(args, TrainingPlan.of(args, vocab)));
         spec.commandLine().getOut().flush();

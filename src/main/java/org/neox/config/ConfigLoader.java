@@ -70,9 +70,16 @@ public final class ConfigLoader {
         return NeoXArgs.from(v);
     }
 
-    /** Why {@code padded_vocab_size} is unknown for these args (advice for the user). */
-    public String vocabProblem(NeoXArgs args) {
-        return vocab.whyUnknown(args.tokenizer().tokenizerType(), args.training().vocabFile());
+    /**
+     * Why the vocabulary size could not be read from the tokenizer file for these args (advice
+     * for the user), or empty when it was read. When it is not empty, {@code padded_vocab_size}
+     * came from {@code --vocab-size} or from the config itself, or is null.
+     */
+    public java.util.Optional<String> vocabProblem(NeoXArgs args) {
+        TokenizerType type = args.tokenizer().tokenizerType();
+        String file = args.training().vocabFile();
+        return vocab.fromTokenizer(type, file).isPresent()
+                ? java.util.Optional.empty() : java.util.Optional.of(vocab.whyUnknown(type, file));
     }
 
     /** Converts every known key; an unknown key names its file and the closest known key. */
@@ -113,6 +120,10 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * V' from the tokenizer file, else from the caller's vocabulary size; else a {@code
+     * padded_vocab_size} written in the config stays (so a plan works without the file).
+     */
     private void padVocab(Values v, OptionalInt override) {
         TokenizerType type = (TokenizerType) v.get("tokenizer_type");
         OptionalInt size = vocab.fromTokenizer(type, v.string("vocab_file"));

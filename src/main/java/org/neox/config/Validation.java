@@ -45,6 +45,7 @@ final class Validation {
                     + ((WireEnum) v.get("precision")).wire());
         }
         data(v);
+        paddedVocab(v);
         partitionMethod(v.string("pipe_partition_method"));
     }
 
@@ -72,6 +73,16 @@ final class Validation {
                 .anyMatch(t -> t.equals("gmlp") || t.equals("amlp"));
         if (mlpAttention && v.flag("partition_activations")) {
             throw new UserError("partition_activations cannot be used with gmlp/amlp attention layers");
+        }
+    }
+
+    /** A padded size given in the config (used when the tokenizer file is absent) must fit mp. */
+    private static void paddedVocab(Values v) {
+        Integer padded = v.integer("padded_vocab_size");
+        int multiple = v.integer("make_vocab_size_divisible_by") * v.integer("model_parallel_size");
+        if (padded != null && (padded <= 0 || padded % multiple != 0)) {
+            throw new UserError("padded_vocab_size " + padded + " is not a positive multiple of"
+                    + " make_vocab_size_divisible_by * model_parallel_size = " + multiple);
         }
     }
 

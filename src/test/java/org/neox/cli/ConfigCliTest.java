@@ -71,6 +71,15 @@ class ConfigCliTest {
         assertTrue(r.out().contains("World size 8 = pipe 4 x data 1 x model 2"), r.out());
     }
 
+    /** A clean clone has no tokenizer file: the config's padded_vocab_size carries the plan. */
+    @Test
+    void plan20BAsANewUserRunsIt() {
+        Result r = run("plan", "-d", "configs", "20B.yml");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Parameters: 20,554,567,680 total (padded vocab 50432"), r.out());
+        assertTrue(r.err().isEmpty() || r.err().startsWith("neox: note: "), r.err());
+    }
+
     @Test
     void planWithoutVocabularySuggestsVocabSize() throws IOException {
         Files.writeString(dir.resolve("m.yml"), Files.readString(Path.of("configs/small.yml"))

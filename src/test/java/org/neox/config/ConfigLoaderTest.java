@@ -175,6 +175,9 @@ class ConfigLoaderTest {
         assertTrue(error(mb + "save: ck\n").getMessage().contains("neither checkpoint_factor"));
         assertTrue(error(mb + "fp16_lm_cross_entropy: true\n").getMessage().contains("fp16"));
         assertTrue(error(mb + "train_data_paths: [a]\n").getMessage().contains("together"));
+        assertEquals("padded_vocab_size 1000 is not a positive multiple of make_vocab_size_divisible_by"
+                + " * model_parallel_size = 128", errorIn(Yamls.MODEL.replace("CharLevelTokenizer",
+                "GPT2BPETokenizer") + mb + "padded_vocab_size: 1000\n").getMessage());
         assertTrue(error(mb + "seed: 0\n").getMessage().contains("seed is 0"));
         assertTrue(errorIn(Yamls.MODEL.replace("type: Adam", "type: AdamW") + mb).getMessage()
                 .contains("optimizer.type"));
