@@ -71,6 +71,9 @@ public final class PlanText {
                     gib(st.weightBytes()), gib(st.gradBytes()), gib(st.optimizerBytes()),
                     gib(st.activationBytes()), gib(st.checkpointedActivationBytes()), gib(total)));
         }
+        out.append("  (activations per layer and micro-batch: s*b*h*(10 + 24/t + 5*a*s/(h*t)) bytes at"
+                + " 16 bits, x2 at fp32;\n   checkpointed: layer inputs plus one live layer;"
+                + " min(pp - stage, grad-acc) micro-batches in flight; last stage adds fp32 logits)\n");
     }
 
     private static void iteration(StringBuilder out, NeoXArgs args, TrainingPlan plan) {
