@@ -14,7 +14,8 @@ import org.neox.config.ModelArgs.PosEmb;
  * layers; L+3 the final norm; L+4 the untied output {@code V'·h} (0 when tied: it reuses the
  * embedding). A layernorm/gelu layer has {@code 12h²+13h}: qkv {@code 3h²+3h}, dense {@code
  * h²+h}, MLP {@code 8h²+5h}, two norms {@code 4h}. gMLP/aMLP layers are counted like standard
- * layers (an approximation, flagged by {@link #approximate()}).
+ * layers (an approximation, flagged by {@link #approximate()}). With tied embeddings and pp &gt; 1
+ * DeepSpeed also keeps a copy of the embedding on the last stage; that copy is not counted.
  */
 public final class LayerSpecs {
     /**

@@ -49,7 +49,7 @@ public final class PlanText {
         for (int s = 0; s < plan.stages().size(); s++) {
             TrainingPlan.Stage st = plan.stages().get(s);
             out.append(String.format(Locale.ROOT, "  %-5d %-10s %6d %,18d %,18d%n", s,
-                    "[" + plan.boundaries()[s] + "," + plan.boundaries()[s + 1] + ")",
+                    "[" + plan.boundaries().get(s) + "," + plan.boundaries().get(s + 1) + ")",
                     st.transformerLayers(), st.params(), st.paramsPerRank()));
         }
     }

@@ -20,12 +20,12 @@ import org.neox.util.UserError;
  *
  * @param grid the rank grid
  * @param specs the layer specs with parameter counts
- * @param boundaries stage s holds specs {@code [boundaries[s], boundaries[s+1])}
+ * @param boundaries stage s holds specs {@code [boundaries(s), boundaries(s+1))}
  * @param stages per-stage figures
  * @param tokensPerIteration {@code train_batch_size · seq_length}
  * @param flopsPerIteration GPT-NeoX's {@code tb·s·(6P + 60·s·h·L)} (spec §8.2)
  */
-public record TrainingPlan(RankGrid grid, LayerSpecs specs, int[] boundaries, List<Stage> stages,
+public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> boundaries, List<Stage> stages,
                            long tokensPerIteration, double flopsPerIteration) {
 
     /**
@@ -60,7 +60,8 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, int[] boundaries, Li
         long tokens = (long) args.deepspeedConfig().trainBatchSize() * m.seqLength();
         double flops = (double) tokens * (6.0 * specs.total()
                 + 60.0 * m.seqLength() * m.hiddenSize() * m.numLayers());
-        return new TrainingPlan(grid, specs, b, List.copyOf(stages), tokens, flops);
+        return new TrainingPlan(grid, specs, java.util.Arrays.stream(b).boxed().toList(),
+                List.copyOf(stages), tokens, flops);
     }
 
     private static Stage stage(NeoXArgs args, LayerSpecs specs, int from, int to, int index,

@@ -43,7 +43,7 @@ class TrainingPlanTest {
         assertEquals(50432, a.tokenizer().paddedVocabSize());
         TrainingPlan p = TrainingPlan.of(a, 50432);
         assertEquals(20_554_567_680L, p.specs().total());
-        assertArrayEquals(new int[] {0, 13, 25, 37, 49}, p.boundaries());
+        assertEquals(List.of(0, 13, 25, 37, 49), p.boundaries());
         assertEquals(List.of(11, 12, 12, 9),
                 p.stages().stream().map(TrainingPlan.Stage::transformerLayers).toList());
         long perLayer = 12L * 6144 * 6144 + 13L * 6144;
