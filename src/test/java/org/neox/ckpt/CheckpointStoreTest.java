@@ -213,4 +213,13 @@ class CheckpointStoreTest {
         UserError e = assertThrows(UserError.class, () -> new CheckpointStore(root, 0).openLatest());
         assertTrue(e.getMessage().contains("garbage"), e.getMessage());
     }
+
+    @Test
+    void fingerprintCheckNamesTheDifferingLogit() {
+        Fingerprint f = saveFull(0, 1).open(1).meta().fingerprint();
+        f.check(new float[] {0.1f, -3.5f, 0f}, 1e-6, "c");
+        UserError e = assertThrows(UserError.class, () -> f.check(new float[] {0.1f, -3.4f, 0f}, 1e-6, "c"));
+        assertTrue(e.getMessage().contains("logit 1") && e.getMessage().contains("-3.5"), e.getMessage());
+        assertThrows(UserError.class, () -> f.check(new float[] {0.1f, Float.NaN, 0f}, 1e-6, "c"));
+    }
 }
