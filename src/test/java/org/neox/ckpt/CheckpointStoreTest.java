@@ -222,4 +222,21 @@ class CheckpointStoreTest {
         assertTrue(e.getMessage().contains("logit 1") && e.getMessage().contains("-3.5"), e.getMessage());
         assertThrows(UserError.class, () -> f.check(new float[] {0.1f, Float.NaN, 0f}, 1e-6, "c"));
     }
+
+    @Test
+    void shardsWrittenByOtherProcessesAreChecksummedAtCommit() {
+        Topology t = new Topology(1, 2, 1);
+        PendingCheckpoint rank0 = new CheckpointStore(root, 0).begin(4, t);
+        PendingCheckpoint rank1 = new CheckpointStore(root, 0).join(4, t); // as another JVM would
+        rank0.writeModelShard(0, 0, views(params(4, 0, 0), 0));
+        ShardFile foreign = rank1.writeModelShard(0, 1, views(params(4, 0, 1), 0));
+        rank1.writeOptimizerShard(0, 1, 0, List.of(NamedTensor.of("exp_avg", new long[] {1}, new float[] {3})));
+        Manifest m = rank0.commit(new CheckpointMeta(4, 0, t, null, null, null, null, null, null));
+        assertTrue(m.files().contains(foreign), m.files().toString());
+        assertEquals(new ShardFile("zero_pp_rank_0_mp_rank_01_optim_states.safetensors", ShardFile.OPTIMIZER,
+                0, 1, 0, m.optimizerFiles().get(0).bytes(), m.optimizerFiles().get(0).crc32c()), m.optimizerFiles().get(0));
+        float[] into = new float[10];
+        new CheckpointStore(root, 0).open(4).readModelShard(0, 1, views(into, 0));
+        assertArrayEquals(params(4, 0, 1), into);
+    }
 }
