@@ -54,6 +54,7 @@ public final class CheckpointStore {
     public PendingCheckpoint begin(long iteration, Topology topology) {
         try {
             Files.createDirectories(root);
+            recoverInterruptedReplace();
             try (Stream<Path> s = Files.list(root)) {
                 for (Path p : (Iterable<Path>) s::iterator) {
                     if (p.getFileName().toString().endsWith(TMP_SUFFIX) && Files.isDirectory(p)) {
@@ -119,7 +120,28 @@ public final class CheckpointStore {
 
     /** Opens the checkpoint named by {@code latest}; empty when there is none (start at 0). */
     public Optional<LoadedCheckpoint> openLatest() {
+        recoverInterruptedReplace();
         return latestStep().map(this::open);
+    }
+
+    /**
+     * Re-saving an existing iteration moves the old copy aside before renaming the new one in
+     * (PendingCheckpoint#commit); a crash between the two renames leaves {@code latest} naming a
+     * missing directory, so the complete copy set aside is moved back.
+     */
+    private void recoverInterruptedReplace() {
+        Optional<Long> latest = Files.isDirectory(root) ? latestStep() : Optional.empty();
+        if (latest.isEmpty() || Files.exists(stepDir(latest.get()))) {
+            return;
+        }
+        Path aside = replacedDir(latest.get());
+        if (Files.isRegularFile(aside.resolve(Manifest.FILE_NAME))) {
+            FileChecks.moveAtomically(aside, stepDir(latest.get()));
+        }
+    }
+
+    Path replacedDir(long iteration) {
+        return root.resolve(tag(iteration) + ".replaced" + TMP_SUFFIX);
     }
 
     /** Opens {@code global_step{iteration}}; a missing one is an error listing the available steps. */

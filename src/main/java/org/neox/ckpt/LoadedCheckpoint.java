@@ -1,5 +1,6 @@
 package org.neox.ckpt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +60,30 @@ public final class LoadedCheckpoint {
     public void readOptimizerShard(int pipe, int model, int data, List<NamedTensor> targets) {
         try (SafetensorsFile f = openVerified(find(ShardFile.OPTIMIZER, pipe, model, data))) {
             readExactly(f, targets);
+        }
+    }
+
+    /** Resolved-config keys that must not change across a resume (GPT-NeoX's stored {@code args}). */
+    public static final List<String> FIXED_KEYS = List.of("num_layers", "hidden_size", "num_attention_heads",
+            "max_position_embeddings", "make_vocab_size_divisible_by", "padded_vocab_size", "tokenizer_type",
+            "model_parallel_size");
+
+    /**
+     * Checks that {@link #FIXED_KEYS} present in both configs are equal (spec §8.4), failing
+     * with GPT-NeoX's wording naming the key and both values.
+     */
+    public void checkConfigCompatible(JsonNode current) {
+        JsonNode saved = meta().config();
+        if (saved == null || current == null) {
+            return;
+        }
+        for (String key : FIXED_KEYS) {
+            JsonNode a = saved.get(key);
+            JsonNode b = current.get(key);
+            if (a != null && b != null && !a.equals(b)) {
+                throw new UserError("checkpoint " + dir + ": " + key + " value from checkpoint (" + a
+                        + ") is not equal to the currently set argument value (" + b + ")");
+            }
         }
     }
 

@@ -104,7 +104,7 @@ public final class PendingCheckpoint {
         Path finalDir = store.stepDir(iteration);
         if (Files.exists(finalDir)) {
             // re-saving an iteration: the old copy goes aside first, so one complete copy always exists
-            Path aside = store.root().resolve(CheckpointStore.tag(iteration) + ".replaced.tmp");
+            Path aside = store.replacedDir(iteration);
             FileChecks.deleteTree(aside);
             FileChecks.moveAtomically(finalDir, aside);
             FileChecks.moveAtomically(dir, finalDir);

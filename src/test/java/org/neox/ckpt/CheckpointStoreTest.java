@@ -239,4 +239,24 @@ class CheckpointStoreTest {
         new CheckpointStore(root, 0).open(4).readModelShard(0, 1, views(into, 0));
         assertArrayEquals(params(4, 0, 1), into);
     }
+
+    @Test
+    void crashBetweenTheRenamesOfAReSaveIsRecovered() throws IOException {
+        saveFull(0, 6);
+        // state after "old copy moved aside" and before "new copy renamed in"
+        Files.move(root.resolve("global_step6"), root.resolve("global_step6.replaced.tmp"));
+        CheckpointStore store = new CheckpointStore(root, 0);
+        assertEquals(6, store.openLatest().orElseThrow().iteration());
+        assertEquals(List.of(6L), store.availableSteps());
+    }
+
+    @Test
+    void changedFixedConfigKeysAreRefusedOnResume() {
+        LoadedCheckpoint c = saveFull(0, 1).open(1);
+        c.checkConfigCompatible(TinyCheckpoints.JSON.createObjectNode().put("num_layers", 2).put("lr", 1.0));
+        UserError e = assertThrows(UserError.class,
+                () -> c.checkConfigCompatible(TinyCheckpoints.JSON.createObjectNode().put("num_layers", 4)));
+        assertTrue(e.getMessage().contains("num_layers value from checkpoint (2) is not equal to the currently set "
+                + "argument value (4)"), e.getMessage());
+    }
 }
