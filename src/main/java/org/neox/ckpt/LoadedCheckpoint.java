@@ -56,6 +56,32 @@ public final class LoadedCheckpoint {
         }
     }
 
+    /**
+     * Fills the views of tensor-parallel rank {@code model} of {@code mp} (any pipeline stage:
+     * the targets name the stage's parameters) from a checkpoint saved with any (pp, mp) layout:
+     * the shards are merged into full tensors ({@link ShardMerger}) and re-sliced. Used for
+     * weights-only loads ({@code finetune}, an HF import) when the layout changed; the saved
+     * config must describe the model (rules depend on {@code gpt_j_residual} and the output split).
+     */
+    public void readModelResharded(int model, int mp, List<NamedTensor> targets) {
+        NeoxModelConfig cfg = NeoxModelConfig.fromResolved(meta().config(),
+                dir.resolve(Manifest.FILE_NAME).toString());
+        java.util.Map<String, NamedTensor> full = ShardMerger.merge(this, cfg);
+        for (NamedTensor t : targets) {
+            NamedTensor f = full.get(t.name());
+            if (f == null) {
+                throw new UserError("checkpoint " + dir + " has no tensor " + t.name() + " that the model expects");
+            }
+            NamedTensor s = ShardMerger.slice(f, model, mp, cfg);
+            if (!Arrays.equals(s.shape(), t.shape())) {
+                throw new UserError("tensor " + t.name() + " from checkpoint " + dir + " has shape " + Arrays.toString(
+                        s.shape()) + " on tensor rank " + model + " of " + mp + " but the model expects "
+                        + Arrays.toString(t.shape()));
+            }
+            System.arraycopy(s.data(), s.offset(), t.data(), t.offset(), s.numel());
+        }
+    }
+
     /** Fills {@code targets} from the optimizer shard of (pipe, model, data). */
     public void readOptimizerShard(int pipe, int model, int data, List<NamedTensor> targets) {
         try (SafetensorsFile f = openVerified(find(ShardFile.OPTIMIZER, pipe, model, data))) {

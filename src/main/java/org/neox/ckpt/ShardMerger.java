@@ -27,7 +27,7 @@ import org.neox.util.UserError;
  * </ul>
  */
 final class ShardMerger {
-    private enum Rule { CONCAT0, CONCAT1, MEAN, FIRST, SUM }
+    enum Rule { CONCAT0, CONCAT1, MEAN, FIRST, SUM }
 
     private ShardMerger() {
     }
@@ -157,6 +157,46 @@ final class ShardMerger {
             }
         }
         return NamedTensor.of(name, shape, out);
+    }
+
+    /**
+     * The slice of {@code full} that tensor-parallel rank {@code rank} of {@code mp} holds: the
+     * inverse of {@link #combine}. Replicated tensors are copied; a parallel-residual row bias is
+     * split as {@code full / mp} per rank so that the ranks' sum is the full bias again.
+     */
+    static NamedTensor slice(NamedTensor full, int rank, int mp, NeoxModelConfig cfg) {
+        if (mp == 1) {
+            return full;
+        }
+        long[] s = full.shape();
+        float[] d = full.toArray();
+        Rule r = rule(full.name(), cfg);
+        int dim = r == Rule.CONCAT0 ? 0 : r == Rule.CONCAT1 ? 1 : -1;
+        if (dim >= 0 && (s.length <= dim || s[dim] % mp != 0)) {
+            throw new UserError("tensor " + full.name() + " " + Arrays.toString(s) + " cannot be split "
+                    + mp + " ways along dim " + dim);
+        }
+        if (r == Rule.CONCAT0) {
+            int n = d.length / mp;
+            long[] shape = s.clone();
+            shape[0] /= mp;
+            return NamedTensor.of(full.name(), shape, Arrays.copyOfRange(d, rank * n, (rank + 1) * n));
+        }
+        if (r == Rule.CONCAT1) {
+            int rows = (int) s[0];
+            int cols = (int) (s[1] / mp);
+            float[] out = new float[rows * cols];
+            for (int row = 0; row < rows; row++) {
+                System.arraycopy(d, (int) (row * s[1]) + rank * cols, out, row * cols, cols);
+            }
+            return NamedTensor.of(full.name(), new long[] {rows, cols}, out);
+        }
+        if (r == Rule.SUM) {
+            for (int i = 0; i < d.length; i++) {
+                d[i] = d[i] / mp;
+            }
+        }
+        return NamedTensor.of(full.name(), s, d);
     }
 
     private static void requireShape(String name, NamedTensor s, long[] shape) {

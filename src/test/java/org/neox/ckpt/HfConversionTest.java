@@ -186,4 +186,37 @@ class HfConversionTest {
                 DType.F32, OptionalInt.empty()));
         assertTrue(o.getMessage().contains("not empty"), o.getMessage());
     }
+
+    @Test
+    void weightsLoadIntoAnotherTensorAndPipelineLayout() {
+        for (boolean parallel : new boolean[] {false, true}) {
+            ObjectNode cfg = TinyCheckpoints.config(3, 8, 12, parallel, parallel);
+            Map<String, NamedTensor> full = TinyCheckpoints.randomFull(cfg, 9);
+            LoadedCheckpoint wide = TinyCheckpoints.save(dir.resolve("wide" + parallel), cfg, full,
+                    new Topology(2, 2, 1), 1).open(1);
+            LoadedCheckpoint narrow = TinyCheckpoints.save(dir.resolve("narrow" + parallel), cfg, full,
+                    Topology.SINGLE, 1).open(1);
+            // mp 2 x pp 2 -> one rank: the full tensors (row biases of a parallel model: sum of halves)
+            List<NamedTensor> into = new ArrayList<>();
+            full.values().forEach(t -> into.add(NamedTensor.of(t.name(), t.shape(), new float[t.numel()])));
+            wide.readModelResharded(0, 1, into);
+            for (NamedTensor t : into) {
+                float[] want = full.get(t.name()).toArray();
+                float[] got = t.toArray();
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], parallel ? 1e-6 : 0, t.name());
+                }
+            }
+            // one rank -> tensor rank 1 of 2: exactly what a 2-way save holds
+            for (NamedTensor f : full.values()) {
+                NamedTensor want = TinyCheckpoints.shard(f, 1, 2, parallel);
+                NamedTensor got = NamedTensor.of(f.name(), want.shape(), new float[want.numel()]);
+                narrow.readModelResharded(1, 2, List.of(got));
+                assertArrayEquals(want.toArray(), got.toArray(), f.name());
+            }
+            UserError e = assertThrows(UserError.class, () -> narrow.readModelResharded(0, 2,
+                    List.of(NamedTensor.of("sequential.2.mlp.dense_h_to_4h.bias", new long[] {32}, new float[32]))));
+            assertTrue(e.getMessage().contains("[16]") && e.getMessage().contains("[32]"), e.getMessage());
+        }
+    }
 }
