@@ -123,6 +123,8 @@ class SafetensorsTest {
         assertBad(tiny, "less than the 8-byte");
         assertBad(raw("{\"a\": [1, 2", new byte[0]), "not valid JSON");
         assertBad(raw("[1, 2]", new byte[0]), "not a JSON object");
+        assertBad(raw("{} {}", new byte[0]), "not valid JSON");
+        assertBad(raw("", new byte[0]), "not a JSON object");
         byte[] notUtf8 = {'{', '"', (byte) 0xff, (byte) 0xfe, '"', ':', '1', '}'};
         assertBad(rawBytes(notUtf8, new byte[0]), "not valid UTF-8");
         String dup = "{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},"
