@@ -58,7 +58,7 @@ public final class CheckpointStore {
             try (Stream<Path> s = Files.list(root)) {
                 for (Path p : (Iterable<Path>) s::iterator) {
                     if (p.getFileName().toString().endsWith(TMP_SUFFIX) && Files.isDirectory(p)) {
-                        FileChecks.deleteTree(p);
+                        DurableFiles.deleteTree(p);
                     }
                 }
             }
@@ -136,7 +136,7 @@ public final class CheckpointStore {
         }
         Path aside = replacedDir(latest.get());
         if (Files.isRegularFile(aside.resolve(Manifest.FILE_NAME))) {
-            FileChecks.moveAtomically(aside, stepDir(latest.get()));
+            DurableFiles.moveAtomically(aside, stepDir(latest.get()));
         }
     }
 
@@ -164,8 +164,8 @@ public final class CheckpointStore {
             if (steps.get(i) != justSaved) {
                 // renamed first so that a crash mid-delete leaves only a stale temporary
                 Path doomed = root.resolve(tag(steps.get(i)) + ".deleting" + TMP_SUFFIX);
-                FileChecks.moveAtomically(stepDir(steps.get(i)), doomed);
-                FileChecks.deleteTree(doomed);
+                DurableFiles.moveAtomically(stepDir(steps.get(i)), doomed);
+                DurableFiles.deleteTree(doomed);
             }
         }
     }

@@ -50,24 +50,24 @@ public final class HfExporter {
             hf.add(new NamedTensor(HfNames.EMBED_OUT, e.shape(), e.data(), e.offset()));
         }
         Path tmp = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".tmp");
-        FileChecks.deleteTree(tmp);
+        DurableFiles.deleteTree(tmp);
         try {
             Files.createDirectories(tmp);
-            FileChecks.writeAtomically(tmp.resolve(CONFIG_FILE),
+            DurableFiles.writeAtomically(tmp.resolve(CONFIG_FILE),
                     HfConfig.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(hfConfig)
                             .getBytes(StandardCharsets.UTF_8));
             // transformers refuses safetensors files without format "pt" in the metadata
             SafetensorsWriter.write(tmp.resolve(MODEL_FILE), hf, Map.of("format", "pt"), dtype);
-            FileChecks.syncDirectory(tmp);
+            DurableFiles.syncDirectory(tmp);
             if (Files.isDirectory(out)) {
                 Files.delete(out); // empty (checked above); the rename needs the name free
             }
-            FileChecks.moveAtomically(tmp, out);
+            DurableFiles.moveAtomically(tmp, out);
         } catch (IOException e) {
-            FileChecks.deleteTree(tmp);
+            DurableFiles.deleteTree(tmp);
             throw new UncheckedIOException("cannot write " + out, e);
         } catch (RuntimeException e) {
-            FileChecks.deleteTree(tmp);
+            DurableFiles.deleteTree(tmp);
             throw e;
         }
         return new Result(out, hf.size(), hfConfig);

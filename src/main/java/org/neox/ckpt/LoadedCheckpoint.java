@@ -152,7 +152,7 @@ public final class LoadedCheckpoint {
 
     private SafetensorsFile openVerified(ShardFile f) {
         Path p = dir.resolve(f.file());
-        SafetensorsWriter.Written actual = FileChecks.crc32c(p);
+        SafetensorsWriter.Written actual = DurableFiles.crc32c(p);
         if (actual.bytes() != f.bytes()) {
             throw new UserError("checkpoint file " + p + " has " + actual.bytes() + " bytes but its manifest says "
                     + f.bytes() + " (truncated or overwritten)");

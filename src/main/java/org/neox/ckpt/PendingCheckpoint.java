@@ -76,7 +76,7 @@ public final class PendingCheckpoint {
         }
         try {
             Files.createDirectories(dir.resolve(CONFIG_DIR));
-            FileChecks.writeAtomically(dir.resolve(CONFIG_DIR).resolve(name), text.getBytes(StandardCharsets.UTF_8));
+            DurableFiles.writeAtomically(dir.resolve(CONFIG_DIR).resolve(name), text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write config copy " + fileName, e);
         }
@@ -99,20 +99,20 @@ public final class PendingCheckpoint {
                     + topology.pp() * topology.mp() + " for " + topology);
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, meta, files, configFiles());
-        FileChecks.writeAtomically(dir.resolve(Manifest.FILE_NAME), manifest.toJsonBytes());
-        FileChecks.syncDirectory(dir);
+        DurableFiles.writeAtomically(dir.resolve(Manifest.FILE_NAME), manifest.toJsonBytes());
+        DurableFiles.syncDirectory(dir);
         Path finalDir = store.stepDir(iteration);
         if (Files.exists(finalDir)) {
             // re-saving an iteration: the old copy goes aside first, so one complete copy always exists
             Path aside = store.replacedDir(iteration);
-            FileChecks.deleteTree(aside);
-            FileChecks.moveAtomically(finalDir, aside);
-            FileChecks.moveAtomically(dir, finalDir);
-            FileChecks.deleteTree(aside);
+            DurableFiles.deleteTree(aside);
+            DurableFiles.moveAtomically(finalDir, aside);
+            DurableFiles.moveAtomically(dir, finalDir);
+            DurableFiles.deleteTree(aside);
         } else {
-            FileChecks.moveAtomically(dir, finalDir);
+            DurableFiles.moveAtomically(dir, finalDir);
         }
-        FileChecks.writeAtomically(store.root().resolve(CheckpointStore.LATEST),
+        DurableFiles.writeAtomically(store.root().resolve(CheckpointStore.LATEST),
                 CheckpointStore.tag(iteration).getBytes(StandardCharsets.UTF_8));
         store.pruneKeeping(iteration);
         return manifest;
@@ -139,7 +139,7 @@ public final class PendingCheckpoint {
     }
 
     private ShardFile foreign(Path p, String name) {
-        SafetensorsWriter.Written w = FileChecks.crc32c(p);
+        SafetensorsWriter.Written w = DurableFiles.crc32c(p);
         Matcher m = MODEL_FILE.matcher(name);
         if (m.matches()) {
             int idx = Integer.parseInt(m.group(1));

@@ -26,18 +26,25 @@ public final class SafetensorsFile implements AutoCloseable {
     static final int MAP_CHUNK = 1 << 28;
 
     private final Path path;
+    private final int mapChunk;
     private final FileChannel channel;
     private final long dataStart;
     private final SafetensorsHeader header;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart, SafetensorsHeader header) {
+    private SafetensorsFile(Path path, int mapChunk, FileChannel channel, long dataStart, SafetensorsHeader header) {
         this.path = path;
+        this.mapChunk = mapChunk;
         this.channel = channel;
         this.dataStart = dataStart;
         this.header = header;
     }
 
     public static SafetensorsFile open(Path path) {
+        return open(path, MAP_CHUNK);
+    }
+
+    /** As {@link #open(Path)} with a given largest mapping (small values test the chunking). */
+    static SafetensorsFile open(Path path, int mapChunk) {
         FileChannel ch;
         try {
             ch = FileChannel.open(path, StandardOpenOption.READ);
@@ -47,7 +54,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new UncheckedIOException("cannot open " + path, e);
         }
         try {
-            return readHeader(path, ch);
+            return readHeader(path, mapChunk, ch);
         } catch (RuntimeException | IOException e) {
             closeQuietly(ch);
             if (e instanceof IOException io) {
@@ -57,7 +64,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static SafetensorsFile readHeader(Path path, FileChannel ch) throws IOException {
+    private static SafetensorsFile readHeader(Path path, int mapChunk, FileChannel ch) throws IOException {
         long size = ch.size();
         if (size < 8) {
             throw SafetensorsHeader.bad(path, "file has " + size + " bytes, less than the 8-byte header length");
@@ -74,7 +81,7 @@ public final class SafetensorsFile implements AutoCloseable {
         readFully(ch, hb, 8);
         hb.flip();
         SafetensorsHeader header = SafetensorsHeader.parse(path, hb, size - 8 - n);
-        return new SafetensorsFile(path, ch, 8 + n, header);
+        return new SafetensorsFile(path, mapChunk, ch, 8 + n, header);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer dst, long pos) throws IOException {
@@ -148,7 +155,7 @@ public final class SafetensorsFile implements AutoCloseable {
         if (offset < 0 || offset + n > dst.length) {
             throw new IllegalArgumentException("destination too small for " + name);
         }
-        int perChunk = MAP_CHUNK / dtype.bytes();
+        int perChunk = Math.max(1, mapChunk / dtype.bytes());
         long pos = dataStart + t.begin();
         for (int done = 0; done < n; ) {
             int count = Math.min(perChunk, n - done);

@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /** File-system steps of an atomic save: checksums, fsync, atomic rename, tree removal. */
-final class FileChecks {
-    private FileChecks() {
+final class DurableFiles {
+    private DurableFiles() {
     }
 
     /** CRC32C (hex) and byte count of a whole file, streamed. */
