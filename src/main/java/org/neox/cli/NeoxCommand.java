@@ -13,7 +13,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = NeoxCommand.Version.class,
         description = "GPT-NeoX training on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class, ConfigCommand.class, PlanCommand.class})
+        subcommands = {
+            CommandLine.HelpCommand.class,
+            ConfigCommand.class,
+            PlanCommand.class,
+            ConvertCommand.class,
+        })
 public final class NeoxCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
