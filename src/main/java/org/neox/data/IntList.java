@@ -26,6 +26,10 @@ final class IntList {
         n += vs.length;
     }
 
+    int get(int i) {
+        return a[i];
+    }
+
     int size() {
         return n;
     }
