@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = NeoxCommand.Version.class,
         description = "GPT-NeoX training on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, PreprocessCommand.class})
 public final class NeoxCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

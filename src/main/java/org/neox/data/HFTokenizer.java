@@ -19,7 +19,7 @@ import org.neox.util.UserError;
  * DJL, offline. {@code encode(text).ids} with the JSON's own post-processor, no truncation or
  * padding. The vocabulary size counts added tokens; eod is the id of {@code <|endoftext|>}.
  */
-public final class HFTokenizer implements Tokenizer, AutoCloseable {
+public final class HFTokenizer implements Tokenizer {
     private static final Map<String, String> OPTIONS = Map.of(
             "addSpecialTokens", "true", "truncation", "false", "padding", "false",
             "maxLength", String.valueOf(Integer.MAX_VALUE / 2));

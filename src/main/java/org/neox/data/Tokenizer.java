@@ -4,7 +4,7 @@ package org.neox.data;
  * A GPT-NeoX tokenizer (spec §4): text to ids and back. Implementations are thread-safe, so
  * one instance can serve all preprocessing workers.
  */
-public interface Tokenizer {
+public interface Tokenizer extends AutoCloseable {
     /** Ids of {@code text}; the empty string gives an empty array. Nothing is appended. */
     int[] encode(String text);
 
@@ -16,6 +16,11 @@ public interface Tokenizer {
 
     /** The end-of-document id appended by {@code --append-eod}. */
     int eod();
+
+    /** Releases native resources (the HF tokenizer); a no-op for the pure-Java ones. */
+    @Override
+    default void close() {
+    }
 
     /**
      * GPT-NeoX's padded vocabulary: the smallest multiple of {@code divisibleBy * mpSize} that
