@@ -79,6 +79,9 @@ final class Npy {
             int major = all[6];
             int hlen = major == 1 ? (b.getShort(8) & 0xFFFF) : b.getInt(8);
             int start = major == 1 ? 10 : 12;
+            if (hlen < 0 || start + hlen > all.length) {
+                throw new UserError(path + ": truncated .npy header (" + all.length + " bytes)");
+            }
             String header = new String(all, start, hlen, StandardCharsets.US_ASCII);
             Matcher d = DESCR.matcher(header);
             Matcher sh = SHAPE.matcher(header);
