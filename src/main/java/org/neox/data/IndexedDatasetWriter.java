@@ -37,8 +37,10 @@ public final class IndexedDatasetWriter implements AutoCloseable {
     public IndexedDatasetWriter(Path prefix, TokenDtype dtype) {
         this.bin = Path.of(prefix + ".bin");
         this.idx = Path.of(prefix + ".idx");
-        this.binTmp = Path.of(prefix + ".bin.tmp");
-        this.idxTmp = Path.of(prefix + ".idx.tmp");
+        // unique temporary names: several ranks may write the same (deterministic) output at once
+        String tmp = ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        this.binTmp = Path.of(prefix + ".bin" + tmp);
+        this.idxTmp = Path.of(prefix + ".idx" + tmp);
         this.dtype = dtype;
         docIdx.add(0);
         try {

@@ -56,7 +56,7 @@ final class Npy {
             header.append(' ');
         }
         header.append('\n');
-        Path tmp = Path.of(path + ".tmp");
+        Path tmp = Path.of(path + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try (OutputStream o = Files.newOutputStream(tmp)) {
             o.write(MAGIC);
             o.write(header.length() & 0xFF);
