@@ -47,6 +47,7 @@ class GPT2BPETokenizerTest {
         List<String> texts = new ArrayList<>();
         texts.addAll(TokenizerSamples.jsonlTexts(SharedAssets.require("data/sample.jsonl"), 200));
         texts.addAll(TokenizerSamples.jsonlTexts(SharedAssets.require("data/lambada_test.jsonl"), 300));
+        texts.addAll(TokenizerSamples.jsonlTexts(SharedAssets.require("data/tinyshakespeare.jsonl"), 500));
         texts.add(java.nio.file.Files.readString(SharedAssets.require("data/enwik8_first100.txt")));
         for (String s : texts) {
             assertArrayEquals(reference.encode(s), ours.encode(s), () -> "text: " + s);
