@@ -2,12 +2,12 @@ package org.neox.data;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -41,21 +41,31 @@ public final class GPT2BPETokenizer implements Tokenizer {
     private final int eod;
 
     public GPT2BPETokenizer(Path vocabFile, Path mergeFile) {
-        this.encoder = readVocab(vocabFile);
+        this(readVocab(vocabFile), readLines(mergeFile), vocabFile.toString(), mergeFile.toString());
+    }
+
+    /**
+     * From an encoder map and merge lines ("a b", "#version" lines ignored); {@code vocabSource}
+     * and {@code mergeSource} name them in errors.
+     */
+    GPT2BPETokenizer(Map<String, Integer> encoder, List<String> mergeLines, String vocabSource,
+            String mergeSource) {
+        this.encoder = encoder;
         this.decoder = new String[encoder.values().stream().mapToInt(i -> i).max().orElse(-1) + 1];
         encoder.forEach((k, v) -> decoder[v] = k);
         for (int b = 0; b < 256; b++) {
             Integer id = encoder.get(String.valueOf(byteToChar[b]));
-            if (id == null) {
-                throw new UserError(vocabFile + ": missing the byte token for byte " + b
+            boolean neverInUtf8 = b == 0xC0 || b == 0xC1 || b >= 0xF5;
+            if (id == null && !neverInUtf8) {
+                throw new UserError(vocabSource + ": missing the byte token for byte " + b
                         + "; expected a GPT-2 byte-level vocab.json");
             }
-            byteToId[b] = id;
+            byteToId[b] = id == null ? -1 : id;
         }
-        this.merges = readMerges(mergeFile, encoder);
+        this.merges = parseMerges(mergeLines, encoder, mergeSource);
         Integer e = encoder.get("<|endoftext|>");
         if (e == null) {
-            throw new UserError(vocabFile + ": no <|endoftext|> token; expected a GPT-2 vocab.json");
+            throw new UserError(vocabSource + ": no <|endoftext|> token; expected a GPT-2 vocab.json");
         }
         this.eod = e;
     }
@@ -70,29 +80,31 @@ public final class GPT2BPETokenizer implements Tokenizer {
         }
     }
 
-    private static Map<Long, Long> readMerges(Path mergeFile, Map<String, Integer> encoder) {
-        Map<Long, Long> m = new HashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(mergeFile, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            long rank = 0;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (line.startsWith("#version") || line.isBlank()) {
-                    continue;
-                }
-                String[] parts = line.split(" ");
-                Integer a = parts.length == 2 ? encoder.get(parts[0]) : null;
-                Integer b = parts.length == 2 ? encoder.get(parts[1]) : null;
-                Integer ab = parts.length == 2 ? encoder.get(parts[0] + parts[1]) : null;
-                if (a == null || b == null || ab == null) {
-                    throw new UserError(mergeFile + ":" + lineNo + ": merge '" + line
-                            + "' is not two vocab tokens whose concatenation is in the vocab");
-                }
-                m.putIfAbsent(((long) a << 32) | b, (rank++ << 32) | ab);
-            }
+    private static List<String> readLines(Path mergeFile) {
+        try {
+            return Files.readAllLines(mergeFile, StandardCharsets.UTF_8);
         } catch (IOException ex) {
             throw new UserError(mergeFile + ": cannot read the merges file: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Map<Long, Long> parseMerges(List<String> lines, Map<String, Integer> encoder, String source) {
+        Map<Long, Long> m = new HashMap<>();
+        long rank = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.startsWith("#version") || line.isBlank()) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            Integer a = parts.length == 2 ? encoder.get(parts[0]) : null;
+            Integer b = parts.length == 2 ? encoder.get(parts[1]) : null;
+            Integer ab = parts.length == 2 ? encoder.get(parts[0] + parts[1]) : null;
+            if (a == null || b == null || ab == null) {
+                throw new UserError(source + ":" + (i + 1) + ": merge '" + line
+                        + "' is not two vocab tokens whose concatenation is in the vocab");
+            }
+            m.putIfAbsent(((long) a << 32) | b, (rank++ << 32) | ab);
         }
         return m;
     }

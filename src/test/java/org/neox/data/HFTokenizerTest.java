@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +40,20 @@ class HFTokenizerTest {
         int[] spaces = neox20b.encode("x        y");
         assertEquals(3, spaces.length, "a run of 8 spaces is one 20B token");
         assertTrue(spaces[1] >= 50254 && spaces[1] <= 50276, "space-run tokens are 50254..50276");
+    }
+
+    /** DJL's ids against our independent pure-Java reading of the same tokenizer.json. */
+    @Test
+    void idsMatchIndependentReference() throws Exception {
+        AddedTokenBpeReference ref = new AddedTokenBpeReference(SharedAssets.require("tokenizer/20B_tokenizer.json"));
+        List<String> texts = new ArrayList<>(TokenizerSamples.EDGE_CASES);
+        texts.add("x        y  z" + " ".repeat(30) + "end   ");
+        texts.add("<|padding|>pad<|endoftext|><|endoftext|>");
+        texts.addAll(TokenizerSamples.jsonlTexts(SharedAssets.require("data/sample.jsonl"), 200));
+        texts.addAll(TokenizerSamples.jsonlTexts(SharedAssets.require("data/tinyshakespeare.jsonl"), 100));
+        for (String s : texts) {
+            assertArrayEquals(ref.encode(s), neox20b.encode(s), () -> "text: " + s);
+        }
     }
 
     @Test
