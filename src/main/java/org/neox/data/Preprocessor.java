@@ -145,6 +145,7 @@ public final class Preprocessor {
 
         private void write(Encoded e) {
             try {
+                progress.bytes += e.bytes();
                 for (int[][] doc : e.ids()) {
                     for (int k = 0; k < doc.length; k++) {
                         if (doc[k] == null) {
@@ -158,7 +159,6 @@ public final class Preprocessor {
                     }
                     progress.document();
                 }
-                progress.bytes += e.bytes();
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }
