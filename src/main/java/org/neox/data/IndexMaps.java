@@ -96,7 +96,7 @@ public record IndexMaps(int[] docIdx, int[] sampleIdx, int[] shuffleIdx) {
             long numSamples, int seqLength, long seed) {
         Path[] f = cacheFiles(dataPrefix, name, numSamples, seqLength, seed);
         if (Files.exists(f[0]) && Files.exists(f[1]) && Files.exists(f[2])) {
-            return new IndexMaps(toInts(Npy.read(f[0])), toInts(Npy.read(f[1])), toInts(Npy.read(f[2])));
+            return new IndexMaps(Npy.read(f[0]).values(), Npy.read(f[1]).values(), Npy.read(f[2]).values());
         }
         IndexMaps m = build(documents, sizes, numSamples, seqLength, seed);
         try {
@@ -107,13 +107,5 @@ public record IndexMaps(int[] docIdx, int[] sampleIdx, int[] shuffleIdx) {
             throw new UncheckedIOException("cannot write index map " + f[0], e);
         }
         return m;
-    }
-
-    private static int[] toInts(Npy.Array a) {
-        int[] out = new int[a.values().length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (int) a.values()[i];
-        }
-        return out;
     }
 }
