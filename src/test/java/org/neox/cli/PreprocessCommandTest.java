@@ -14,7 +14,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.SharedAssets;
-import org.neox.data.CharLevelTokenizer;
 import org.neox.data.MMapIndexedDataset;
 import picocli.CommandLine;
 
@@ -53,6 +52,21 @@ class PreprocessCommandTest {
         assertArrayEquals(new int[] {0xC3, 0xA9, 0}, ds.get(2));
         assertArrayEquals(new int[] {'x', 'y', 'z', 0}, ds.get(3));
         assertArrayEquals(new long[] {0, 1, 2, 3, 4}, ds.docIdx());
+    }
+
+    /** Each key reads its own field into its own output; a directory expands to sorted files. */
+    @Test
+    void twoKeysAndDirectoryInput() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Files.writeString(in.resolve("2.jsonl"), "{\"title\": \"T2\", \"body\": \"b2\"}\n");
+        Files.writeString(in.resolve("1.jsonl"), "{\"title\": \"T1\", \"body\": \"b1\"}\n");
+        assertEquals(0, run("preprocess", "--input", in.toString(), "--output-prefix", dir.resolve("k").toString(),
+                "--tokenizer-type", "CharLevelTokenizer", "--jsonl-keys", "title", "body"), err.toString());
+        MMapIndexedDataset titles = MMapIndexedDataset.open(dir.resolve("k_title_document"));
+        MMapIndexedDataset bodies = MMapIndexedDataset.open(dir.resolve("k_body_document"));
+        assertArrayEquals(new int[] {'T', '1'}, titles.get(0));
+        assertArrayEquals(new int[] {'T', '2'}, titles.get(1));
+        assertArrayEquals(new int[] {'b', '2'}, bodies.get(1));
     }
 
     @Test
@@ -97,6 +111,5 @@ class PreprocessCommandTest {
         }
         MMapIndexedDataset ds = MMapIndexedDataset.open(dir.resolve("w1_text_document"));
         assertEquals(50256, ds.get(0)[ds.sizes()[0] - 1]);
-        assertEquals(CharLevelTokenizer.EOD, 0);
     }
 }
