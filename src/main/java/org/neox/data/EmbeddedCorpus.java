@@ -88,7 +88,7 @@ public final class EmbeddedCorpus {
             case 3 -> s = cap(pick(rng, TIMES)) + ", " + pick(rng, NAMES) + " and " + pick(rng, NAMES) + " "
                     + pick(rng, VERBS) + " " + pick(rng, PREPOSITIONS) + " " + nounPhrase(rng) + ".";
             case 4 -> s = "\"Where is " + nounPhrase(rng) + "?\" asked " + pick(rng, NAMES) + ".";
-            default -> s = "There were " + (2 + rng.nextInt(9)) + " " + pick(rng, NOUNS) + "s "
+            default -> s = "There were " + (2 + rng.nextInt(9)) + " " + plural(pick(rng, NOUNS)) + " "
                     + pick(rng, PREPOSITIONS) + " " + nounPhrase(rng) + ".";
         }
         return s;
@@ -97,6 +97,13 @@ public final class EmbeddedCorpus {
     private static String nounPhrase(Random rng) {
         return rng.nextBoolean() ? "the " + pick(rng, NOUNS)
                 : "the " + pick(rng, ADJECTIVES) + " " + pick(rng, NOUNS);
+    }
+
+    private static String plural(String noun) {
+        if (noun.equals("child")) {
+            return "children";
+        }
+        return noun.endsWith("y") && !noun.endsWith("ey") ? noun.substring(0, noun.length() - 1) + "ies" : noun + "s";
     }
 
     private static String pick(Random rng, List<String> words) {
