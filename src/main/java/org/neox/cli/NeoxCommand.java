@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             PlanCommand.class,
             ConvertCommand.class,
+            PreprocessCommand.class,
         })
 public final class NeoxCommand implements Runnable {
     @CommandLine.Spec
