@@ -333,6 +333,12 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     }
 
     @Override
+    public void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                                  int rows, int vocab) {
+        softmax.crossEntropyFused(logits, lOff, labels, labOff, dloss, loss, rows, vocab);
+    }
+
+    @Override
     public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {

@@ -95,10 +95,9 @@ public final class GPTNeoXModel {
         int r = pb.dims.rows();
         float[] top = pb.hidden[spec.numLayers()];
         head.logits(top, pb.normOut, pb.normA, pb.normB, pb.logits, r);
-        float loss = head.loss(pb.logits, b.labels(), b.lossMask(), pb.loss, pb.lse, r);
         float[] dx = pb.gradA;
-        head.backward(pb.logits, b.labels(), b.lossMask(), pb.lse, lossScaleForBackward, top, pb.normOut,
-                pb.normA, pb.normB, pb.dloss, pb.gradB, dx, r);
+        float loss = head.lossAndBackward(pb.logits, b.labels(), b.lossMask(), pb.loss, lossScaleForBackward, top,
+                pb.normOut, pb.normA, pb.normB, pb.dloss, pb.gradB, dx, r);
         dx = backwardLayers(pb, dx, dropoutSeed);
         embedding.backward(b.tokens(), dx, pb.dims, true, dropoutSeed);
         return loss;

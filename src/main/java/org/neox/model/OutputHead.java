@@ -56,11 +56,16 @@ final class OutputHead {
     }
 
     /**
-     * Backward of loss·lossScale through the logits (in place) down to {@code dx [R, h]};
+     * Training path: per-row losses into {@code loss [R]} and, in the same sweep, the logits
+     * turned in place into the gradient of {@code lossScale · mean masked loss}; then the output
+     * layer and final norm backward down to {@code dx [R, h]}. Returns the mean masked loss.
      * {@code dloss} is scratch {@code [R]}, {@code dnorm} scratch {@code [R, h]}.
      */
-    void backward(float[] logits, int[] labels, float[] mask, float[] lse, float lossScale, float[] x,
-                  float[] normOut, float[] a, float[] b, float[] dloss, float[] dnorm, float[] dx, int rows) {
+    float lossAndBackward(float[] logits, int[] labels, float[] mask, float[] loss, float lossScale, float[] x,
+                          float[] normOut, float[] a, float[] b, float[] dloss, float[] dnorm, float[] dx, int rows) {
+        if (tp.size() > 1) {
+            throw new UnsupportedOperationException("vocab-parallel cross-entropy over " + tp.size() + " ranks");
+        }
         double den = 0;
         for (int r = 0; r < rows; r++) {
             den += mask[r];
@@ -68,10 +73,15 @@ final class OutputHead {
         for (int r = 0; r < rows; r++) {
             dloss[r] = den == 0 ? 0f : (float) (mask[r] * lossScale / den);
         }
-        k.crossEntropyBackward(logits, 0, labels, 0, lse, dloss, rows, vocabLocal);
+        k.crossEntropyFused(logits, 0, labels, 0, dloss, loss, rows, vocabLocal);
+        double num = 0;
+        for (int r = 0; r < rows; r++) {
+            num += (double) loss[r] * mask[r];
+        }
         k.gemm(true, false, vocabLocal, h, rows, 1f, logits, 0, vocabLocal, normOut, 0, h, 1f, store.grads(), weightOff, h);
         k.gemm(false, false, rows, h, vocabLocal, 1f, logits, 0, vocabLocal, store.params(), weightOff, h, 0f, dnorm, 0, h);
         tp.copyToRegionBackward(dnorm, 0, rows * h);
         norm.backward(dnorm, 0, x, 0, a, b, dx, 0, rows);
+        return den == 0 ? 0f : (float) (num / den);
     }
 }
