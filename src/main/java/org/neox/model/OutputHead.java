@@ -18,13 +18,14 @@ final class OutputHead {
     private final int vocabLocal;
     final int weightOff;
 
+    /** @param embedding the (tied) word embedding; null when untied and the stage does not own spec 0 */
     OutputHead(ModelSpec spec, ParamStore store, Kernels k, TensorParallel tp, EmbeddingLayer embedding) {
         this.k = k;
         this.store = store;
         this.tp = tp;
         this.h = spec.hiddenSize();
         this.norm = new NormLayer("sequential." + spec.finalNormSpecIndex() + ".norm", spec, store, k);
-        this.vocabLocal = embedding.vocabLocal;
+        this.vocabLocal = tp.split(spec.paddedVocabSize(), "padded vocab size");
         this.weightOff = spec.noWeightTying()
                 ? store.add("sequential." + spec.outputSpecIndex() + ".final_linear.weight", true, vocabLocal, h)
                 : embedding.wordOff;

@@ -21,6 +21,8 @@ final class PassBuffers {
     final float[] dloss;
     final float[] gradA;
     final float[] gradB;
+    /** Tokens of the pass in flight (first stage), kept for the embedding backward. */
+    int[] tokens;
 
     PassBuffers(Dims d, int numLayers, int cacheCount, boolean attentionDropout, boolean sequential, int vocabLocal) {
         this.dims = d;
@@ -36,7 +38,7 @@ final class PassBuffers {
         normA = new float[r];
         normB = new float[r];
         logits = new float[Math.multiplyExact(r, vocabLocal)];
-        loss = new float[r];
+        loss = new float[vocabLocal == 0 ? 0 : r];
         lse = new float[r];
         dloss = new float[r];
         gradA = new float[rh];

@@ -64,6 +64,13 @@ public final class ModelBenchmark {
             Arrays.sort(times);
             double med = times[iters / 2];
             System.out.printf("median step %.2f s: %.0f tokens/s%n", med, n / med);
+            long peak = 0;
+            for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                    peak += pool.getPeakUsage().getUsed();
+                }
+            }
+            System.out.printf("peak heap (sum of pool peaks) %.0f MiB%n", peak / 1048576.0);
         }
     }
 }
