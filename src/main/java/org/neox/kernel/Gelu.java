@@ -66,7 +66,7 @@ final class Gelu {
         float ax = Math.abs(x);
         float t = 1f / (1f + 0.3275911f * ax);
         float y = 1f - (((((1.061405429f * t - 1.453152027f) * t) + 1.421413741f) * t - 0.284496736f) * t
-                + 0.254829592f) * t * (float) Math.exp(-ax * ax);
+                + 0.254829592f) * t * FastMath.exp(-ax * ax);
         return x < 0 ? -y : y;
     }
 }

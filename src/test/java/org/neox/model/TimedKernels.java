@@ -20,9 +20,18 @@ final class TimedKernels implements Kernels {
         this.headDim = headDim;
     }
 
+    final java.util.Map<String, Long> elementwise = new java.util.TreeMap<>();
+
     void reset() {
         gemmNs = attentionNs = elementwiseNs = 0;
         gemmFlops = attentionFlops = 0;
+        elementwise.clear();
+    }
+
+    private void ew(String name, long t0) {
+        long dt = t() - t0;
+        elementwiseNs += dt;
+        elementwise.merge(name, dt, Long::sum);
     }
 
     private long t() {
@@ -63,7 +72,7 @@ final class TimedKernels implements Kernels {
                                  float[] mean, float[] rstd, int rows, int dim, float eps) {
         long t0 = t();
         k.layerNormForward(x, xOff, w, wOff, b, bOff, out, outOff, mean, rstd, rows, dim, eps);
-        elementwiseNs += t() - t0;
+        ew("layerNormForward", t0);
     }
 
     @Override
@@ -72,7 +81,7 @@ final class TimedKernels implements Kernels {
                                   int rows, int dim) {
         long t0 = t();
         k.layerNormBackward(dout, dOff, x, xOff, w, wOff, mean, rstd, dx, dxOff, dw, dwOff, db, dbOff, rows, dim);
-        elementwiseNs += t() - t0;
+        ew("layerNormBackward", t0);
     }
 
     @Override
@@ -80,7 +89,7 @@ final class TimedKernels implements Kernels {
                                int dim, float eps) {
         long t0 = t();
         k.rmsNormForward(x, xOff, s, sOff, out, outOff, inv, rows, dim, eps);
-        elementwiseNs += t() - t0;
+        ew("rmsNormForward", t0);
     }
 
     @Override
@@ -88,7 +97,7 @@ final class TimedKernels implements Kernels {
                                 float[] dx, int dxOff, float[] ds, int dsOff, int rows, int dim) {
         long t0 = t();
         k.rmsNormBackward(dout, dOff, x, xOff, s, sOff, inv, dx, dxOff, ds, dsOff, rows, dim);
-        elementwiseNs += t() - t0;
+        ew("rmsNormBackward", t0);
     }
 
     @Override
@@ -96,7 +105,7 @@ final class TimedKernels implements Kernels {
                                  int rows, int dim, float eps) {
         long t0 = t();
         k.scaleNormForward(x, xOff, g, gOff, out, outOff, inv, rows, dim, eps);
-        elementwiseNs += t() - t0;
+        ew("scaleNormForward", t0);
     }
 
     @Override
@@ -104,49 +113,49 @@ final class TimedKernels implements Kernels {
                                   float[] dx, int dxOff, float[] dg, int dgOff, int rows, int dim, float eps) {
         long t0 = t();
         k.scaleNormBackward(dout, dOff, x, xOff, g, gOff, inv, dx, dxOff, dg, dgOff, rows, dim, eps);
-        elementwiseNs += t() - t0;
+        ew("scaleNormBackward", t0);
     }
 
     @Override
     public void biasAdd(float[] x, int xOff, float[] bias, int bOff, int rows, int cols) {
         long t0 = t();
         k.biasAdd(x, xOff, bias, bOff, rows, cols);
-        elementwiseNs += t() - t0;
+        ew("biasAdd", t0);
     }
 
     @Override
     public void biasGrad(float[] dy, int dyOff, float[] db, int dbOff, int rows, int cols) {
         long t0 = t();
         k.biasGrad(dy, dyOff, db, dbOff, rows, cols);
-        elementwiseNs += t() - t0;
+        ew("biasGrad", t0);
     }
 
     @Override
     public void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh) {
         long t0 = t();
         k.geluForward(x, xOff, out, outOff, n, tanh);
-        elementwiseNs += t() - t0;
+        ew("geluForward", t0);
     }
 
     @Override
     public void geluBackward(float[] x, int xOff, float[] d, int dOff, float[] dx, int dxOff, int n, boolean tanh) {
         long t0 = t();
         k.geluBackward(x, xOff, d, dOff, dx, dxOff, n, tanh);
-        elementwiseNs += t() - t0;
+        ew("geluBackward", t0);
     }
 
     @Override
     public void dropoutForward(float[] x, int xOff, float[] out, int outOff, int n, float p, long seed, long base) {
         long t0 = t();
         k.dropoutForward(x, xOff, out, outOff, n, p, seed, base);
-        elementwiseNs += t() - t0;
+        ew("dropoutForward", t0);
     }
 
     @Override
     public void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long base) {
         long t0 = t();
         k.dropoutBackward(dy, dyOff, dx, dxOff, n, p, seed, base);
-        elementwiseNs += t() - t0;
+        ew("dropoutBackward", t0);
     }
 
     @Override
@@ -154,7 +163,7 @@ final class TimedKernels implements Kernels {
                                  int vs, int vr) {
         long t0 = t();
         k.embeddingForward(tok, tokOff, w, wOff, out, outOff, rows, dim, vs, vr);
-        elementwiseNs += t() - t0;
+        ew("embeddingForward", t0);
     }
 
     @Override
@@ -162,7 +171,7 @@ final class TimedKernels implements Kernels {
                                   int vs, int vr) {
         long t0 = t();
         k.embeddingBackward(tok, tokOff, d, dOff, dw, dwOff, rows, dim, vs, vr);
-        elementwiseNs += t() - t0;
+        ew("embeddingBackward", t0);
     }
 
     @Override
@@ -214,7 +223,7 @@ final class TimedKernels implements Kernels {
                                     int vocab) {
         long t0 = t();
         k.crossEntropyForward(l, lOff, lab, labOff, loss, lse, rows, vocab);
-        elementwiseNs += t() - t0;
+        ew("crossEntropyForward", t0);
     }
 
     @Override
@@ -222,7 +231,7 @@ final class TimedKernels implements Kernels {
                                      int vocab) {
         long t0 = t();
         k.crossEntropyBackward(l, lOff, lab, labOff, lse, dl, rows, vocab);
-        elementwiseNs += t() - t0;
+        ew("crossEntropyBackward", t0);
     }
 
     @Override
@@ -230,7 +239,7 @@ final class TimedKernels implements Kernels {
                                   int vocab) {
         long t0 = t();
         k.crossEntropyFused(l, lOff, lab, labOff, dl, loss, rows, vocab);
-        elementwiseNs += t() - t0;
+        ew("crossEntropyFused", t0);
     }
 
     @Override
@@ -238,6 +247,6 @@ final class TimedKernels implements Kernels {
                          float eps, float wd, boolean w, float bc1, float bc2, float gs) {
         long t0 = t();
         k.adamStep(p, g, m, v, off, len, lr, b1, b2, eps, wd, w, bc1, bc2, gs);
-        elementwiseNs += t() - t0;
+        ew("adamStep", t0);
     }
 }
