@@ -117,4 +117,55 @@ class ModelBehaviourTest {
             assertTrue(first > 3.0 && last < 0.3 * first, "loss " + first + " -> " + last);
         }
     }
+
+    @Test
+    void evalLossAndLogitsAgreeWithTraining() {
+        ModelSpec spec = TinyModels.spec();
+        TokenBatch b = TinyModels.batch(2, 8, 6);
+        GPTNeoXModel m = TinyModels.model(spec, new ReferenceKernels());
+        float eval = m.evalLoss(b);
+        m.zeroGrads();
+        assertEquals(eval, m.forwardBackward(b, 1f, 1), 0f);
+        float[] logits = new float[16 * TinyModels.VOCAB];
+        m.logits(b.tokens(), 2, 8, logits);
+        double num = 0;
+        double den = 0;
+        for (int r = 0; r < 16; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < TinyModels.VOCAB; j++) {
+                max = Math.max(max, logits[r * TinyModels.VOCAB + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < TinyModels.VOCAB; j++) {
+                sum += Math.exp(logits[r * TinyModels.VOCAB + j] - max);
+            }
+            num += (max + Math.log(sum) - logits[r * TinyModels.VOCAB + b.labels()[r]]) * b.lossMask()[r];
+            den += b.lossMask()[r];
+        }
+        assertEquals(num / den, eval, 1e-5);
+    }
+
+    @Test
+    void initialisationFollowsSpecSection57() {
+        ModelSpec spec = ModelSpec.defaults(4, 64, 4, 8, 256);
+        GPTNeoXModel m = TinyModels.model(spec, new ReferenceKernels());
+        assertEquals(0.02, std(m, "sequential.2.attention.query_key_value.weight"), 0.002);
+        assertEquals(0.02 / Math.sqrt(8), std(m, "sequential.3.mlp.dense_4h_to_h.weight"), 0.0007);
+        assertEquals(0.0, std(m, "sequential.3.mlp.dense_4h_to_h.bias"), 0.0);
+        GPTNeoXModel again = TinyModels.model(spec, new ReferenceKernels());
+        assertArrayEquals(m.params(), again.params());
+        ModelSpec small = spec.withInit(ModelSpec.InitMethod.SMALL_INIT, ModelSpec.InitMethod.WANG_INIT, 0.02);
+        GPTNeoXModel s = TinyModels.model(small, new ReferenceKernels());
+        assertEquals(Math.sqrt(2.0 / (5 * 64)), std(s, "sequential.0.word_embeddings.weight"), 0.005);
+        assertEquals(2.0 / (4 * Math.sqrt(64)), std(s, "sequential.2.attention.dense.weight"), 0.005);
+    }
+
+    private static double std(GPTNeoXModel m, String name) {
+        ParamView v = m.views().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+        double ss = 0;
+        for (int i = 0; i < v.numel(); i++) {
+            ss += (double) m.params()[v.offset() + i] * m.params()[v.offset() + i];
+        }
+        return Math.sqrt(ss / v.numel());
+    }
 }
