@@ -6,7 +6,7 @@ import org.neox.util.UserError;
  * GPT-NeoX's learning-rate schedule (megatron/learning_rates.py, spec §7), quirks included:
  * warmup is a fraction of {@code T = max(1, lr_decay_iters or train_iters)} and stays a real
  * number; decay is measured over T, not T−W; the decayed count {@code m} stops at T−2W;
- * {@code min_lr} only clamps from below.
+ * {@code min_lr} only clamps from below, and only after warmup (the warmup branch returns early).
  *
  * <p>The schedule is stepped once per successful optimizer step (an fp16 overflow skip does not
  * step it). Construction sets the LR for count 0, so with warmup the first step runs at lr 0.

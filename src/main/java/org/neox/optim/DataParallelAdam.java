@@ -21,16 +21,19 @@ public final class DataParallelAdam implements Optimizer {
     /**
      * @param ranges the parameter ranges of the flat buffer (gaps between them are not updated)
      * @param numel length of the flat buffers
+     * @param clipThreshold {@code gradient_clipping}, 0 for none
      * @param scaler null in fp32 mode
      */
-    public DataParallelAdam(AdamW adam, AnnealingLR schedule, GradClipper clipper, DynamicLossScaler scaler,
-                            List<ParamRange> ranges, int numel, Communicator dataGroup, int bucketSize) {
+    public DataParallelAdam(AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
+                            List<ParamRange> ranges, int numel, ParallelGroups groups, int bucketSize) {
         if (bucketSize <= 0) {
             throw new IllegalArgumentException("bucket size must be > 0, got " + bucketSize);
         }
+        // gradients are already summed over the data group here, so the norm sums over the model group only
+        GradClipper clipper = new GradClipper(clipThreshold, groups.tensorParallelRank(), List.of(groups.modelGroup()));
         this.core = new StepCore(adam, schedule, clipper, scaler);
         this.ranges = List.copyOf(ranges);
-        this.dataGroup = dataGroup;
+        this.dataGroup = groups.dataGroup();
         this.bucketSize = bucketSize;
         this.expAvg = new float[numel];
         this.expAvgSq = new float[numel];
