@@ -56,12 +56,19 @@ public final class DataParallelAdam implements Optimizer {
         return out;
     }
 
+    @Override
+    public int momentsOffset() {
+        return 0;
+    }
+
     /** First moments, indexed like the parameters (checkpoint state). */
+    @Override
     public float[] expAvg() {
         return expAvg;
     }
 
     /** Second moments, indexed like the parameters (checkpoint state). */
+    @Override
     public float[] expAvgSq() {
         return expAvgSq;
     }

@@ -18,4 +18,13 @@ public interface Optimizer {
 
     /** The Adam step counter (its state goes into checkpoints). */
     AdamW adam();
+
+    /** This rank's first moments; element i belongs to flat parameter index {@link #momentsOffset()} + i. */
+    float[] expAvg();
+
+    /** This rank's second moments, indexed as {@link #expAvg()}. */
+    float[] expAvgSq();
+
+    /** Flat parameter index of the moments' element 0 (0 unsharded; the partition start under ZeRO). */
+    int momentsOffset();
 }

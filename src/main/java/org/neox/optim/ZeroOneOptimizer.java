@@ -146,12 +146,19 @@ public final class ZeroOneOptimizer implements Optimizer {
         return partition;
     }
 
+    @Override
+    public int momentsOffset() {
+        return partStart;
+    }
+
     /** This rank's first moments, {@code [P]}, element i belongs to flat index partitionStart()+i. */
+    @Override
     public float[] expAvg() {
         return expAvg;
     }
 
     /** This rank's second moments, {@code [P]}. */
+    @Override
     public float[] expAvgSq() {
         return expAvgSq;
     }
