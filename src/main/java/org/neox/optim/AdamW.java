@@ -73,8 +73,8 @@ public final class AdamW {
         }
         final float beta1 = (float) config.beta1();
         final float beta2 = (float) config.beta2();
-        final float oneMinusBeta1 = (float) (1 - config.beta1());
-        final float oneMinusBeta2 = (float) (1 - config.beta2());
+        final float oneMinusBeta1 = 1f - beta1;  // in float, as the CUDA kernel computes it
+        final float oneMinusBeta2 = 1f - beta2;
         final float bc1 = config.biasCorrection() ? (float) (1 - Math.pow(config.beta1(), step)) : 1f;
         final float bc2 = config.biasCorrection() ? (float) (1 - Math.pow(config.beta2(), step)) : 1f;
         final float eps = (float) config.eps();
