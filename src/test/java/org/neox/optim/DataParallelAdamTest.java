@@ -39,6 +39,7 @@ class DataParallelAdamTest {
         g = new float[] {4, 4, 4, 4};
         o = opt.step(p, g);
         assertEquals(0.5, o.lr());
-        assertEquals(1 - 0.5, p[0], 1e-6);  // Adam's second step with constant gradient: update ≈ 1
+        // Adam's second step with a constant gradient: update ≈ 1 (1−β2 in float shifts it by ~1e-5)
+        assertEquals(1 - 0.5, p[0], 1e-5);
     }
 }
