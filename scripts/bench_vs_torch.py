@@ -133,6 +133,7 @@ def torch_bench(a):
     flops = tokens * (6 * params + 6 * a.seq * a.hidden * a.layers * 2)  # matmul FLOPs incl. attention
     return {"impl": "torch", "torch": torch.__version__, "threads": a.threads, "params": params,
             "tokens_per_sec": round(tokens / step, 2), "step_ms": round(step * 1000, 1),
+            "tokens_per_sec_best": round(tokens / min(times), 2),
             "step_ms_all": [round(t * 1000, 1) for t in times], "gflops_per_sec": round(flops / step / 1e9, 1),
             "first_loss": round(losses[0], 4), "last_loss": round(losses[-1], 4)}
 
