@@ -105,6 +105,19 @@ class AdamWTest {
     }
 
     @Test
+    void tensorParallelFlagFollowsMegatronsModelParallelAttribute() {
+        assertEquals(new ParamRange(5, 7, true, true), ParamRanges.of("sequential.0.word_embeddings.weight", 5, 7));
+        assertEquals(true, ParamRanges.of("sequential.2.attention.query_key_value.bias", 0, 1).modelParallel());
+        assertEquals(true, ParamRanges.of("sequential.2.mlp.dense_h_to_4h.bias", 0, 1).modelParallel());
+        assertEquals(true, ParamRanges.of("sequential.2.attention.dense.weight", 0, 1).modelParallel());
+        assertEquals(false, ParamRanges.of("sequential.2.attention.dense.bias", 0, 1).modelParallel());
+        assertEquals(false, ParamRanges.of("sequential.2.mlp.dense_4h_to_h.bias", 0, 1).modelParallel());
+        assertEquals(false, ParamRanges.of("sequential.2.input_layernorm.weight", 0, 1).modelParallel());
+        assertEquals(false, ParamRanges.of("sequential.0.position_embeddings.weight", 0, 1).modelParallel());
+        assertEquals(true, ParamRanges.of("sequential.10.final_linear.weight", 0, 1).modelParallel());
+    }
+
+    @Test
     void weightDecayGroupsFollowGptNeoxNames() {
         assertEquals(true, WeightDecayGroups.decays("sequential.0.word_embeddings.weight"));
         assertEquals(true, WeightDecayGroups.decays("sequential.2.attention.query_key_value.weight"));
