@@ -1,0 +1,99 @@
+package org.neox.optim;
+
+import java.util.List;
+
+/**
+ * Adam with fp32 master weights on flat heap buffers, the arithmetic of apex's
+ * {@code multi_tensor_adam.cu} (DeepSpeed FusedAdam is the same): per element, in float,
+ * <pre>
+ *   g  = grad · gradScale              (unscale and clip fused in; 1 when neither applies)
+ *   g += wd·p                          (L2 mode only)
+ *   m  = β1·m + (1−β1)·g
+ *   v  = β2·v + (1−β2)·g²
+ *   u  = (m/bc1) / (√(v/bc2) + eps)
+ *   u += wd·p                          (decoupled mode only)
+ *   p -= lr·u
+ * </pre>
+ * with {@code bc1 = 1−β1^t}, {@code bc2 = 1−β2^t} (both 1 without bias correction). Weight decay
+ * applies only to ranges flagged for it (spec §5.8). One fused pass over each range.
+ *
+ * <p>The step count {@code t} is the optimizer's only state besides the moments; it is part of a
+ * checkpoint ({@link #stepCount()}, {@link #restoreStepCount(int)}).
+ */
+public final class AdamW {
+    private final AdamConfig config;
+    private int step;
+
+    public AdamW(AdamConfig config) {
+        this.config = config;
+    }
+
+    public AdamConfig config() {
+        return config;
+    }
+
+    /** Number of updates taken so far. */
+    public int stepCount() {
+        return step;
+    }
+
+    public void restoreStepCount(int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("negative step count " + steps);
+        }
+        step = steps;
+    }
+
+    /**
+     * One update of every range; all four buffers share the same indexing (unsharded case).
+     * Advances the step count.
+     */
+    public void step(float[] params, float[] grads, float[] expAvg, float[] expAvgSq,
+                     List<ParamRange> ranges, double lr, float gradScale) {
+        beginStep();
+        for (ParamRange r : ranges) {
+            update(params, grads, r.offset(), expAvg, expAvgSq, r.offset(), r.length(), r.weightDecay(), lr, gradScale);
+        }
+    }
+
+    /** Advances the step count; call once per optimizer step before {@link #update}. */
+    public void beginStep() {
+        step++;
+    }
+
+    /**
+     * Updates {@code params[pgOff, pgOff+len)} from {@code grads} at the same offsets, with the
+     * moments at {@code expAvg/expAvgSq[mOff, mOff+len)} (ZeRO keeps only its partition of them).
+     * Uses the step count set by the last {@link #beginStep()}.
+     */
+    public void update(float[] params, float[] grads, int pgOff, float[] expAvg, float[] expAvgSq, int mOff,
+                       int len, boolean decay, double lr, float gradScale) {
+        if (step == 0) {
+            throw new IllegalStateException("update before beginStep");
+        }
+        final float beta1 = (float) config.beta1();
+        final float beta2 = (float) config.beta2();
+        final float oneMinusBeta1 = 1f - beta1;  // in float, as the CUDA kernel computes it
+        final float oneMinusBeta2 = 1f - beta2;
+        final float bc1 = config.biasCorrection() ? (float) (1 - Math.pow(config.beta1(), step)) : 1f;
+        final float bc2 = config.biasCorrection() ? (float) (1 - Math.pow(config.beta2(), step)) : 1f;
+        final float eps = (float) config.eps();
+        final float lrF = (float) lr;
+        final float wd = decay ? (float) config.weightDecay() : 0f;
+        final float l2 = config.decoupled() ? 0f : wd;
+        final float decoupledWd = config.decoupled() ? wd : 0f;
+        final int shift = mOff - pgOff;
+        for (int i = pgOff, end = pgOff + len; i < end; i++) {
+            float p = params[i];
+            float g = grads[i] * gradScale + l2 * p;
+            int j = i + shift;
+            float m = beta1 * expAvg[j] + oneMinusBeta1 * g;
+            float v = beta2 * expAvgSq[j] + oneMinusBeta2 * g * g;
+            expAvg[j] = m;
+            expAvgSq[j] = v;
+            float denom = (float) Math.sqrt(v / bc2) + eps;
+            float u = (m / bc1) / denom + decoupledWd * p;
+            params[i] = p - lrF * u;
+        }
+    }
+}

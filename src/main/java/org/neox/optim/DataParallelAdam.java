@@ -1,0 +1,85 @@
+package org.neox.optim;
+
+import java.util.Arrays;
+import java.util.List;
+import org.neox.comm.Communicator;
+
+/**
+ * Unsharded Adam: every data-parallel rank holds the full moments. Gradients are all-reduced
+ * over the data group in buckets of {@code bucketSize} elements and averaged (sum, then ·1/dp,
+ * as DeepSpeed's postscale), then every rank takes the same step. With a group of one this is
+ * the single-rank optimizer.
+ */
+public final class DataParallelAdam implements Optimizer {
+    private final StepCore core;
+    private final List<ParamRange> ranges;
+    private final Communicator dataGroup;
+    private final int bucketSize;
+    private final float[] expAvg;
+    private final float[] expAvgSq;
+
+    /**
+     * @param ranges the parameter ranges of the flat buffer (gaps between them are not updated)
+     * @param numel length of the flat buffers
+     * @param clipThreshold {@code gradient_clipping}, 0 for none
+     * @param scaler null in fp32 mode
+     */
+    public DataParallelAdam(AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
+                            List<ParamRange> ranges, int numel, ParallelGroups groups, int bucketSize) {
+        if (bucketSize <= 0) {
+            throw new IllegalArgumentException("bucket size must be > 0, got " + bucketSize);
+        }
+        // gradients are already summed over the data group here, so the norm sums over the model group only
+        GradClipper clipper = new GradClipper(clipThreshold, groups.tensorParallelRank(), List.of(groups.modelGroup()));
+        this.core = new StepCore(adam, schedule, clipper, scaler);
+        this.ranges = List.copyOf(ranges);
+        this.dataGroup = groups.dataGroup();
+        this.bucketSize = bucketSize;
+        this.expAvg = new float[numel];
+        this.expAvgSq = new float[numel];
+    }
+
+    @Override
+    public StepOutcome step(float[] params, float[] grads) {
+        int dp = dataGroup.size();
+        if (dp > 1) {
+            for (int off = 0; off < expAvg.length; off += bucketSize) {
+                dataGroup.allReduceSum(grads, off, Math.min(bucketSize, expAvg.length - off));
+            }
+            float inv = 1f / dp;
+            for (int i = 0; i < expAvg.length; i++) {
+                grads[i] *= inv;
+            }
+        }
+        StepOutcome out = core.apply(params, grads, ranges, expAvg, expAvgSq, 0);
+        Arrays.fill(grads, 0, expAvg.length, 0f);
+        return out;
+    }
+
+    @Override
+    public int momentsOffset() {
+        return 0;
+    }
+
+    /** First moments, indexed like the parameters (checkpoint state). */
+    @Override
+    public float[] expAvg() {
+        return expAvg;
+    }
+
+    /** Second moments, indexed like the parameters (checkpoint state). */
+    @Override
+    public float[] expAvgSq() {
+        return expAvgSq;
+    }
+
+    @Override
+    public AnnealingLR schedule() {
+        return core.schedule();
+    }
+
+    @Override
+    public AdamW adam() {
+        return core.adam();
+    }
+}

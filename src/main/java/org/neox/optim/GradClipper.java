@@ -1,0 +1,103 @@
+package org.neox.optim;
+
+import java.util.List;
+import org.neox.comm.Communicator;
+
+/**
+ * Global gradient-norm clipping as DeepSpeed's fp16/ZeRO optimizers do it (spec §6.5): the
+ * squares of the local gradients are summed in double (parameters replicated across
+ * tensor-parallel ranks only on tensor-parallel rank 0), summed over the given groups (data,
+ * then model), and rooted; an inf/NaN norm becomes −1. The gradients are then multiplied by
+ * {@code 1/(S·max(1, k))} with {@code k = ((norm/S) + 1e-6)/C}, which
+ * {@link AdamW#update} takes as its {@code gradScale}.
+ */
+public final class GradClipper {
+    private final double clipThreshold;
+    private final int tensorParallelRank;
+    private final List<Communicator> groups;
+
+    /**
+     * @param clipThreshold C, {@code gradient_clipping}; 0 turns clipping off (unscaling stays)
+     * @param tensorParallelRank this rank's tensor-parallel rank (replicated parameters count on 0)
+     * @param groups the groups the sum of squares is all-reduced over: data group, then the
+     *     model group (tensor and pipeline ranks of one replica)
+     */
+    public GradClipper(double clipThreshold, int tensorParallelRank, List<Communicator> groups) {
+        if (!(clipThreshold >= 0)) {
+            throw new IllegalArgumentException("gradient_clipping must be >= 0, got " + clipThreshold);
+        }
+        this.clipThreshold = clipThreshold;
+        this.tensorParallelRank = tensorParallelRank;
+        this.groups = List.copyOf(groups);
+    }
+
+    /** Single-rank clipper. */
+    public static GradClipper local(double clipThreshold) {
+        return new GradClipper(clipThreshold, 0, List.of());
+    }
+
+    public double clipThreshold() {
+        return clipThreshold;
+    }
+
+    /** Global L2 norm of {@code grads} over the ranges (as stored, i.e. still loss-scaled), or −1 for inf/NaN. */
+    public double globalNorm(float[] grads, List<ParamRange> ranges) {
+        double sum = 0;
+        for (ParamRange r : ranges) {
+            if (r.modelParallel() || tensorParallelRank == 0) {
+                sum += sumOfSquares(grads, r.offset(), r.length());
+            }
+        }
+        for (Communicator g : groups) {
+            sum = allReduceDouble(g, sum);
+        }
+        double norm = Math.sqrt(sum);
+        return Double.isFinite(norm) ? norm : -1;
+    }
+
+    /** The factor {@code 1/(S·max(1,k))} to multiply the gradients by; {@code 1/S} when clipping is off. */
+    public float gradScale(double norm, double lossScale) {
+        double combined = lossScale;
+        if (clipThreshold > 0) {
+            double k = ((norm / lossScale) + 1e-6) / clipThreshold;
+            if (k > 1) {
+                combined = k * lossScale;
+            }
+        }
+        return (float) (1.0 / combined);
+    }
+
+    static double sumOfSquares(float[] a, int off, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        int i = off;
+        int end = off + len;
+        for (; i + 1 < end; i += 2) {
+            double x = a[i];
+            double y = a[i + 1];
+            s0 += x * x;
+            s1 += y * y;
+        }
+        if (i < end) {
+            double x = a[i];
+            s0 += x * x;
+        }
+        return s0 + s1;
+    }
+
+    /**
+     * Sums a double over the group through the float collective: each rank sends its value as a
+     * float plus the float of its rounding error, so the sum keeps about double precision for
+     * small groups. Every rank receives the same bits.
+     */
+    static double allReduceDouble(Communicator group, double value) {
+        if (group.size() == 1) {
+            return value;
+        }
+        float hi = (float) value;
+        float lo = Float.isFinite(hi) ? (float) (value - hi) : 0f;
+        float[] buf = {hi, lo};
+        group.allReduceSum(buf, 0, 2);
+        return (double) buf[0] + (double) buf[1];
+    }
+}
