@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             PlanCommand.class,
             ConvertCommand.class,
             PreprocessCommand.class,
+            TrainCommand.class,
+            BenchCommand.class,
         })
 public final class NeoxCommand implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,172 @@
+package org.neox.train;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.neox.config.NeoXArgs;
+import org.neox.data.BatchStream;
+import org.neox.data.TrainingData;
+import org.neox.kernel.Kernels;
+import org.neox.model.GPTNeoXModel;
+import org.neox.optim.DynamicLossScaler;
+import org.neox.optim.Optimizer;
+import org.neox.optim.StepOutcome;
+import org.neox.tensor.TokenBatch;
+import org.neox.util.Clock;
+import org.neox.util.UserError;
+
+/**
+ * GPT-NeoX's {@code pretrain} loop for one rank (spec §8.1): per iteration {@code gas}
+ * micro-batches of forward/backward (loss scaled by 1/gas, and by the fp16 loss scale), one
+ * optimizer step (data-parallel reduction, clipping, Adam, schedule), logging every
+ * {@code log_interval}, checkpoints at the derived save iterations, validation every
+ * {@code eval_interval}; after the loop a final validation, a final save and a test evaluation.
+ */
+public final class Trainer {
+    private final NeoXArgs args;
+    private final RankContext ctx;
+    private final Clock clock;
+    private final PrintWriter out;
+    private final GPTNeoXModel model;
+    private final DynamicLossScaler scaler;
+    private final Optimizer optimizer;
+    private final TrainingData data;
+    private final TrainCheckpoints checkpoints;
+    private final TrainProgress progress;
+    private final int gas;
+    private final int micro;
+    private final long trainBatch;
+    private final int trainIters;
+
+    public Trainer(NeoXArgs args, RankContext ctx, Kernels kernels, Clock clock, PrintWriter out) {
+        this.args = args;
+        this.ctx = ctx;
+        this.clock = clock;
+        this.out = out;
+        if (args.training().trainIters() == null) {
+            throw new UserError("train_iters is not set; expected the number of optimizer steps to train");
+        }
+        this.trainIters = args.training().trainIters();
+        this.gas = args.deepspeedConfig().gradientAccumulationSteps();
+        this.micro = args.deepspeedConfig().trainMicroBatchSizePerGpu();
+        this.trainBatch = args.deepspeedConfig().trainBatchSize();
+        this.model = new GPTNeoXModel(ModelSpecs.from(args), kernels, ctx.tensorGroup(), args.other().seed());
+        this.scaler = OptimizerFactory.lossScaler(args);
+        this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
+        this.data = TrainingData.build(DataSpecs.from(args));
+        this.checkpoints = new TrainCheckpoints(args, ctx, model);
+        String logDir = args.logging().logDir();
+        this.progress = new TrainProgress(args, model.parameterCount() * args.modelParallelSize(), clock,
+                ctx.isLoggingRank() ? out : null,
+                ctx.isLoggingRank() && logDir != null ? new MetricsLog(Path.of(logDir)) : null);
+    }
+
+    public GPTNeoXModel model() {
+        return model;
+    }
+
+    public TrainResult run() {
+        long start = checkpoints.loadIfConfigured(optimizer, scaler);
+        int dp = ctx.dataParallelSize();
+        BatchStream train = data.train(start * trainBatch, ctx.dataRank(), dp, micro)
+                .orElseThrow(() -> new UserError("the training split has no documents; check data-path and split '"
+                        + args.training().split() + "'"));
+        long validConsumed = (start * gas / Math.max(1, args.training().evalInterval()))
+                * args.training().evalIters() * micro * dp;
+        BatchStream valid = data.valid(validConsumed, ctx.dataRank(), dp, micro).orElse(null);
+        Set<Integer> saveIters = new HashSet<>(args.other().saveIters() == null ? List.of() : args.other().saveIters());
+        List<Double> losses = new ArrayList<>();
+        List<EvalMetrics> evals = new ArrayList<>();
+        boolean saving = args.training().save() != null;
+        long iteration = start;
+        long lastSaved = -1;
+        if (saving && iteration == 0 && saveIters.contains(0)) {
+            checkpoints.save(0, 0, optimizer, scaler);
+            lastSaved = 0;
+        }
+        progress.begin(iteration);
+        while (iteration < trainIters) {
+            long t0 = clock.nanoTime();
+            double loss = trainStep(train, iteration);
+            StepOutcome step = optimizer.step(model.params(), model.grads());
+            iteration++;
+            losses.add(loss);
+            progress.record(iteration, loss, step, optimizer.schedule().lr(), clock.nanoTime() - t0);
+            if (saving && saveIters.contains((int) iteration)) {
+                checkpoints.save(iteration, iteration * trainBatch, optimizer, scaler);
+                lastSaved = iteration;
+            }
+            if (valid != null && iteration % args.training().evalInterval() == 0) {
+                evals.add(evaluate("validation", valid, iteration));
+            }
+            Integer exit = args.training().exitInterval();
+            if (exit != null && iteration % exit == 0) {
+                break;
+            }
+        }
+        if (valid != null && iteration > start && iteration % args.training().evalInterval() != 0) {
+            evals.add(evaluate("validation", valid, iteration));
+        }
+        if (saving && iteration != 0 && iteration != lastSaved) {
+            checkpoints.save(iteration, iteration * trainBatch, optimizer, scaler);
+        }
+        long end = iteration;
+        data.test(0, ctx.dataRank(), dp, micro).ifPresent(test -> evals.add(evaluate("test", test, end)));
+        progress.close();
+        return new TrainResult(start, end, losses, evals);
+    }
+
+    /**
+     * {@code gas} micro-batches of forward/backward accumulating gradients; returns the mean loss
+     * over micro-batches and data-parallel ranks. Dropout masks derive from the global
+     * micro-batch index, so a resumed run draws the same masks.
+     */
+    private double trainStep(BatchStream train, long iteration) {
+        float backwardScale = (float) ((scaler == null ? 1.0 : scaler.scale()) / gas);
+        double sum = 0;
+        for (int g = 0; g < gas; g++) {
+            TokenBatch b = train.next();
+            long microIndex = (iteration * gas + g) * ctx.dataParallelSize() + ctx.dataRank();
+            sum += model.forwardBackward(b, backwardScale, dropoutSeed(microIndex));
+        }
+        return averageOverData(sum / gas);
+    }
+
+    private long dropoutSeed(long microIndex) {
+        return args.other().seed() * 0x9E3779B97F4A7C15L + microIndex;
+    }
+
+    /** {@code eval_iters} iterations of {@code gas} micro-batches each, without dropout (spec §8.1). */
+    private EvalMetrics evaluate(String split, BatchStream stream, long iteration) {
+        int n = args.training().evalIters() * gas;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += model.evalLoss(stream.next());
+        }
+        EvalMetrics m = new EvalMetrics(iteration, split, averageOverData(sum / n));
+        progress.eval(m);
+        return m;
+    }
+
+    private double averageOverData(double v) {
+        if (ctx.dataParallelSize() == 1) {
+            return v;
+        }
+        float[] buf = {(float) v};
+        ctx.dataGroup().allReduceSum(buf, 0, 1);
+        return buf[0] / ctx.dataParallelSize();
+    }
+
+    /** Loss printed at the end of a run, for tools that want one number. */
+    public static String summary(TrainResult r) {
+        Map<String, Double> last = new java.util.LinkedHashMap<>();
+        for (EvalMetrics e : r.evals()) {
+            last.put(e.split(), e.lmLoss());
+        }
+        return "trained iterations " + r.startIteration() + " -> " + r.endIteration() + "; last eval " + last;
+    }
+}
