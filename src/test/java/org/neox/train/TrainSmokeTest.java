@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fresh directory (the corpus is generated on first use), as a real process.
  */
 @Tag("integration")
-class TrainSmokeIT {
+class TrainSmokeTest {
     @TempDir
     Path dir;
 
