@@ -33,13 +33,16 @@ final class JobFixtures {
         return console.toString(StandardCharsets.UTF_8);
     }
 
-    /** Every worker JVM of this job (found by its marker) is gone. */
+    /** Every worker JVM of this job (found by its marker) and every node agent of this test JVM is gone. */
     void assertNoLeftovers() throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         List<ProcessHandle> left;
         do {
-            left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(marker))
-                    .toList();
+            String agentCp = "-cp " + System.getProperty("java.class.path") + " " + NodeAgent.class.getName();
+            left = ProcessHandle.allProcesses().filter(p -> {
+                String cmd = p.info().commandLine().orElse("");
+                return cmd.contains(marker) || cmd.contains(agentCp);
+            }).toList();
             if (left.isEmpty()) {
                 return;
             }
