@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -28,8 +30,9 @@ final class Mesh {
     private Mesh() {
     }
 
+    /** A listener whose accepted sockets have channels (the links use non-blocking NIO). */
     static ServerSocket listen(int port, int backlog) throws IOException {
-        ServerSocket ss = new ServerSocket();
+        ServerSocket ss = ServerSocketChannel.open().socket();
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(port), Math.max(50, backlog));
         return ss;
@@ -162,7 +165,7 @@ final class Mesh {
                 throw new CommException("rank " + me + ": could not connect to rank " + peer + " at " + host + ":"
                         + port + " before the join deadline");
             }
-            Socket s = new Socket();
+            Socket s = SocketChannel.open().socket();
             try {
                 s.connect(new InetSocketAddress(host, port), (int) Math.min(left, 5_000));
                 s.setSoTimeout((int) Math.max(1, left));

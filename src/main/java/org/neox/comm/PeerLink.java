@@ -2,20 +2,23 @@ package org.neox.comm;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One authenticated connection to a peer rank. Writes go through a writer thread (so a rank can
- * send to one neighbour while receiving from another without deadlock), which also sends a
- * heartbeat whenever the link is idle; the owner's thread reads frames directly. A read that sees
- * no bytes for {@code peerTimeoutMs} reports the peer as hung; end of stream reports it as dead.
+ * One authenticated connection to a peer rank, over a non-blocking {@link SocketChannel} with
+ * direct buffers (one copy between the heap arrays and the kernel each way). Writes go through a
+ * writer thread (so a rank can send to one neighbour while receiving from another without
+ * deadlock), which also sends a heartbeat whenever the link is idle; the owner's thread reads
+ * frames directly. A read that sees no bytes for {@code peerTimeoutMs} reports the peer as hung;
+ * end of stream reports it as dead.
  */
 final class PeerLink {
     /** One queued message: a header and a float or byte payload range; {@code done} may be null. */
@@ -30,27 +33,31 @@ final class PeerLink {
     final int peerRank;
     private final String me;
     private final String peer;
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private final SocketChannel channel;
+    private final Selector readable;
+    private final Selector writable;
     private final CommOptions options;
     private final LinkedBlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
-    private final byte[] rx;
+    /** Receive buffer: a header, then one segment's payload, little-endian. */
+    private final ByteBuffer rx;
     private final float[] rxFloats;
     private volatile IOException writeError;
+    private volatile boolean closed;
 
     PeerLink(Socket socket, int peerRank, String me, String peer, CommOptions options) throws IOException {
-        this.socket = socket;
+        this.channel = socket.getChannel();
         this.peerRank = peerRank;
         this.me = me;
         this.peer = peer;
         this.options = options;
         socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.peerTimeoutMs()));
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
-        this.rx = new byte[Frame.BYTES + 4 * options.segmentFloats()];
+        channel.configureBlocking(false);
+        this.readable = Selector.open();
+        this.writable = Selector.open();
+        channel.register(readable, SelectionKey.OP_READ);
+        channel.register(writable, SelectionKey.OP_WRITE);
+        this.rx = ByteBuffer.allocateDirect(Frame.BYTES + 4 * options.segmentFloats()).order(ByteOrder.LITTLE_ENDIAN);
         this.rxFloats = new float[options.segmentFloats()];
         this.writer = new Thread(this::writeLoop, "neox-comm " + me + "->" + peer);
         writer.setDaemon(true);
@@ -71,9 +78,8 @@ final class PeerLink {
      */
     void receiveFloats(Frame want, float[] dst, int off, int count, int mode, long deadlineNanos) {
         readFrame(want, deadlineNanos);
-        int bytes = 4 * count;
-        readFully(rx, Frame.BYTES, bytes, want);
-        ByteBuffer.wrap(rx, Frame.BYTES, bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(rxFloats, 0, count);
+        readFully(4 * count, want);
+        rx.asFloatBuffer().get(rxFloats, 0, count);
         if (mode == ADD) {
             for (int i = 0; i < count; i++) {
                 dst[off + i] += rxFloats[i];
@@ -89,13 +95,16 @@ final class PeerLink {
 
     void receiveBytes(Frame want, byte[] dst, int off, int count, long deadlineNanos) {
         readFrame(want, deadlineNanos);
-        readFully(dst, off, count, want);
+        readFully(count, want);
+        rx.get(dst, off, count);
     }
 
     private void readFrame(Frame want, long deadlineNanos) {
         while (true) {
-            readFully(rx, 0, Frame.BYTES, want);
-            Frame got = Frame.read(rx);
+            readFully(Frame.BYTES, want);
+            byte[] h = new byte[Frame.BYTES];
+            rx.get(h);
+            Frame got = Frame.read(h);
             if (got.type() != Frame.Op.HEARTBEAT) {
                 if (!got.matches(want)) {
                     throw new CommException("operation mismatch: " + me + " expected " + want.describe() + " from "
@@ -110,28 +119,40 @@ final class PeerLink {
         }
     }
 
-    private void readFully(byte[] dst, int off, int len, Frame during) {
+    /** Fills {@code rx[0, len)} from the channel and flips it for reading. */
+    private void readFully(int len, Frame during) {
+        rx.clear().limit(len);
         try {
-            while (len > 0) {
-                int n = in.read(dst, off, len);
+            long quietSince = System.nanoTime();
+            while (rx.hasRemaining()) {
+                int n = channel.read(rx);
                 if (n < 0) {
-                    throw new EOFException();
+                    throw new EOFException("end of stream");
                 }
-                off += n;
-                len -= n;
+                if (n > 0) {
+                    quietSince = System.nanoTime();
+                    continue;
+                }
+                long left = options.peerTimeoutMs() - (System.nanoTime() - quietSince) / 1_000_000;
+                if (left <= 0) {
+                    throw new CommException(me + ": no data or heartbeat from " + peer + " for "
+                            + options.peerTimeoutMs() / 1000.0 + " s during " + during.describe()
+                            + " (the peer is hung, stopped or unreachable)");
+                }
+                readable.select(left);
+                readable.selectedKeys().clear();
             }
-        } catch (SocketTimeoutException e) {
-            throw new CommException(me + ": no data or heartbeat from " + peer + " for "
-                    + options.peerTimeoutMs() / 1000.0 + " s during " + during.describe()
-                    + " (the peer is hung, stopped or unreachable)", e);
-        } catch (IOException e) {
+        } catch (IOException | ClosedSelectorException e) {
             throw new CommException(me + ": connection to " + peer + " lost during " + during.describe()
                     + " (the peer process exited or was killed): " + e, e);
         }
+        rx.flip();
     }
 
     private void writeLoop() {
-        byte[] tx = new byte[Frame.BYTES + 4 * options.segmentFloats()];
+        ByteBuffer tx = ByteBuffer.allocateDirect(Frame.BYTES + 4 * options.segmentFloats())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        byte[] header = new byte[Frame.BYTES];
         Frame heartbeat = new Frame(Frame.Op.HEARTBEAT, 0, 0, 0, 0, 0, 0);
         try {
             while (true) {
@@ -139,16 +160,29 @@ final class PeerLink {
                 if (o == STOP) {
                     return;
                 }
-                if (o == null) {
-                    heartbeat.write(tx);
-                    out.write(tx, 0, Frame.BYTES);
-                    continue;
+                Frame f = o == null ? heartbeat : o.frame();
+                int bytes = f.payloadBytes();
+                if (tx.capacity() < Frame.BYTES + bytes) {
+                    tx = ByteBuffer.allocateDirect(Frame.BYTES + bytes).order(ByteOrder.LITTLE_ENDIAN);
                 }
-                tx = write(o, tx);
-                if (o.done() != null) {
+                tx.clear();
+                f.write(header);
+                tx.put(header);
+                if (o != null && o.floats() != null) {
+                    tx.asFloatBuffer().put(o.floats(), o.off(), o.count());
+                    tx.position(Frame.BYTES + bytes);
+                } else if (o != null && bytes > 0) {
+                    tx.put(o.bytes(), o.off(), bytes);
+                }
+                tx.flip();
+                writeFully(tx);
+                if (o != null && o.done() != null) {
                     o.done().completeOne();
                 }
             }
+        } catch (ClosedSelectorException e) {
+            writeError = new IOException("link closed", e);
+            failQueued(writeError);
         } catch (IOException e) {
             writeError = e;
             failQueued(e);
@@ -157,20 +191,16 @@ final class PeerLink {
         }
     }
 
-    private byte[] write(Outgoing o, byte[] tx) throws IOException {
-        int bytes = o.frame().payloadBytes();
-        if (tx.length < Frame.BYTES + bytes) {
-            tx = new byte[Frame.BYTES + bytes];
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.write(b) == 0) {
+                if (closed) {
+                    throw new IOException("link closed");
+                }
+                writable.select(options.heartbeatMs());
+                writable.selectedKeys().clear();
+            }
         }
-        o.frame().write(tx);
-        if (o.floats() != null) {
-            ByteBuffer.wrap(tx, Frame.BYTES, bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-                    .put(o.floats(), o.off(), o.count());
-        } else if (bytes > 0) {
-            System.arraycopy(o.bytes(), o.off(), tx, Frame.BYTES, bytes);
-        }
-        out.write(tx, 0, Frame.BYTES + bytes);
-        return tx;
     }
 
     private void failQueued(IOException e) {
@@ -188,9 +218,10 @@ final class PeerLink {
         try {
             writer.join(waitMs);
             if (writer.isAlive()) {
+                closed = true;
                 writer.interrupt();
             } else {
-                socket.shutdownOutput();
+                channel.shutdownOutput();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -201,33 +232,41 @@ final class PeerLink {
 
     /**
      * Reads and drops what the peer still sends until it half-closes too or the time is up, so
-     * closing leaves no unread bytes (which would make TCP reset the peer's connection and drop
-     * data the peer has not read yet).
+     * closing leaves no unread bytes (which would make TCP reset the connection and could drop
+     * data still on its way to the peer).
      */
     void drainAndClose(long untilNanos) {
         try {
-            byte[] sink = new byte[4096];
+            ByteBuffer sink = ByteBuffer.allocate(4096);
             while (true) {
                 long left = (untilNanos - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     break;
                 }
-                socket.setSoTimeout((int) Math.max(1, left));
-                if (in.read(sink) < 0) {
+                sink.clear();
+                int n = channel.read(sink);
+                if (n < 0) {
                     break;
                 }
+                if (n == 0) {
+                    readable.select(left);
+                    readable.selectedKeys().clear();
+                }
             }
-        } catch (IOException e) {
-            // timed out or reset: close anyway
+        } catch (IOException | ClosedSelectorException e) {
+            // reset by the peer: close anyway
         }
         abort();
     }
 
     /** Closes at once; a writer blocked on a hung peer is released. */
     void abort() {
+        closed = true;
         writer.interrupt();
         try {
-            socket.close();
+            channel.close();
+            readable.close();
+            writable.close();
         } catch (IOException e) {
             // nothing left to release
         }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Jobs over a real OpenSSH server on loopback, two "hosts" (localhost and 127.0.0.1) of two ranks each. */
 @Tag("integration")
-class SshLauncherIT {
+class SshLauncherTest {
     private static final List<NodeSlots> TWO_HOSTS = List.of(new NodeSlots("localhost", List.of(0, 1)),
             new NodeSlots("127.0.0.1", List.of(0, 1)));
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Ctrl-C (SIGINT) of the launcher process stops every rank. */
 @Tag("integration")
-class InterruptIT {
+class LauncherInterruptTest {
     @TempDir
     Path logs;
 

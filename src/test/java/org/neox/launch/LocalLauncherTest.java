@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real multi-process jobs with the local runner: collectives over TCP and supervision. */
 @Tag("integration")
-class LocalLauncherIT {
+class LocalLauncherTest {
     @TempDir
     Path tmp;
 
