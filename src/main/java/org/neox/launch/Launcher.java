@@ -101,7 +101,7 @@ public final class Launcher implements NodeSession.Events {
         env.put("MASTER_ADDR", master);
         env.put("MASTER_PORT", Integer.toString(port));
         env.put("NEOX_JOB_SECRET", HexFormat.of().formatHex(secret));
-        env.put("NUM_NODES", Integer.toString(job.nodes().size()));
+        env.put("CROSS_SIZE", Integer.toString(job.nodes().size()));
         return env;
     }
 
@@ -114,6 +114,7 @@ public final class Launcher implements NodeSession.Events {
             List<RankSpec> mine = ranks.stream().filter(r -> r.nodeRank() == node).toList();
             Map<String, String> nodeEnv = new LinkedHashMap<>(env);
             nodeEnv.put("NODE_RANK", Integer.toString(node));
+            nodeEnv.put("CROSS_RANK", Integer.toString(node));
             nodeEnv.put("LOCAL_SIZE", Integer.toString(mine.size()));
             nodeEnv.put("NEOX_SLOTS", String.join(",", mine.stream().map(r -> Integer.toString(r.slot())).toList()));
             NodeSession s;

@@ -64,4 +64,16 @@ class SshLauncherTest {
         assertTrue(out.contains("  rank 1 failing on purpose"), out);
         f.assertNoLeftovers();
     }
+
+    @Test
+    void aNodeSshCannotLogInToFailsTheJobNamingTheNode() throws Exception {
+        JobFixtures f = new JobFixtures();
+        List<String> wrongKey = new java.util.ArrayList<>(server.client());
+        wrongKey.set(wrongKey.indexOf("-i") + 1, sshDir.resolve("host_key").toString());
+        int code = f.run(f.job(TWO_HOSTS, Runner.SSH, logs).withSshCommand(wrongKey));
+        String out = f.output();
+        assertTrue(code != 0, out);
+        assertTrue(out.contains("was lost: its agent ended with exit code 255"), out);
+        f.assertNoLeftovers();
+    }
 }
