@@ -1,7 +1,6 @@
 package org.neox.comm;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -421,7 +420,7 @@ public final class TcpCommunicator implements Communicator {
             try {
                 s.close();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // the listener has done its job; nothing depends on closing it cleanly
             }
         }
     }

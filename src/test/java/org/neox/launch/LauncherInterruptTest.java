@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Ctrl-C (SIGINT) of the launcher process stops every rank. */
+/** Ctrl-C (SIGINT) or SIGKILL of the launcher process stops every rank. */
 @Tag("integration")
 class LauncherInterruptTest {
     @TempDir
@@ -17,6 +17,17 @@ class LauncherInterruptTest {
 
     @Test
     void sigintOfTheLauncherStopsTheWholeJob() throws Exception {
+        String out = runAndSignal("-INT");
+        assertTrue(out.contains("neox: interrupted"), out);
+    }
+
+    @Test
+    void sigkillOfTheLauncherStillLeavesNoWorkerBehind() throws Exception {
+        // no shutdown hook runs: each agent sees its stdin close and stops its ranks itself
+        runAndSignal("-KILL");
+    }
+
+    private String runAndSignal(String signal) throws Exception {
         JobFixtures f = new JobFixtures();
         Process launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), SmokeJobMain.class.getName(), f.marker, logs.toString())
@@ -27,11 +38,11 @@ class LauncherInterruptTest {
                 Thread.sleep(200);
             }
             assertTrue(allSleeping(), Files.readString(logs.resolve("launcher.out")));
-            new ProcessBuilder("kill", "-INT", Long.toString(launcher.pid())).start().waitFor();
-            assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "launcher did not end after SIGINT");
+            new ProcessBuilder("kill", signal, Long.toString(launcher.pid())).start().waitFor();
+            assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "launcher did not end after " + signal);
             assertTrue(launcher.exitValue() != 0);
-            assertTrue(Files.readString(logs.resolve("launcher.out")).contains("neox: interrupted"));
             f.assertNoLeftovers();
+            return Files.readString(logs.resolve("launcher.out"));
         } finally {
             launcher.destroyForcibly();
         }
