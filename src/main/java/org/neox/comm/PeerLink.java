@@ -70,6 +70,10 @@ final class PeerLink {
             throw new CommException(me + ": sending to " + peer + " failed earlier: " + e.getMessage(), e);
         }
         queue.add(o);
+        if (writeError != null) {
+            // the writer died between the check and the add: fail what it will never send
+            failQueued(writeError);
+        }
     }
 
     /**
@@ -187,7 +191,8 @@ final class PeerLink {
             writeError = e;
             failQueued(e);
         } catch (InterruptedException e) {
-            failQueued(new IOException("link closed"));
+            writeError = new IOException("link closed");
+            failQueued(writeError);
         }
     }
 
@@ -203,7 +208,7 @@ final class PeerLink {
         }
     }
 
-    private void failQueued(IOException e) {
+    private synchronized void failQueued(IOException e) {
         Outgoing o;
         while ((o = queue.poll()) != null) {
             if (o.done() != null) {
