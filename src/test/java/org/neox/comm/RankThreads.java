@@ -7,13 +7,25 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** Runs one body per communicator, each on its own thread, and rethrows the first failure. */
+/**
+ * Runs one body per communicator, each on its own thread, and rethrows the lowest rank's failure
+ * with the other ranks' failures attached as suppressed.
+ */
 final class RankThreads {
     interface Body {
         void run(Communicator c) throws Exception;
     }
 
     private RankThreads() {
+    }
+
+    /** All messages of a failure and its suppressed failures, one per line. */
+    static String messages(Throwable t) {
+        StringBuilder sb = new StringBuilder(String.valueOf(t.getMessage()));
+        for (Throwable s : t.getSuppressed()) {
+            sb.append('\n').append(s.getMessage());
+        }
+        return sb.toString();
     }
 
     static void run(List<Communicator> comms, Body body) throws Exception {
@@ -26,15 +38,21 @@ final class RankThreads {
                     return null;
                 }));
             }
+            Exception first = null;
             for (Future<?> f : fs) {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof Exception ex) {
-                        throw ex;
+                    Exception ex = e.getCause() instanceof Exception c ? c : e;
+                    if (first == null) {
+                        first = ex;
+                    } else {
+                        first.addSuppressed(ex);
                     }
-                    throw e;
                 }
+            }
+            if (first != null) {
+                throw first;
             }
         } finally {
             pool.shutdownNow();

@@ -1,0 +1,279 @@
+package org.neox.comm;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One authenticated connection to a peer rank, over a non-blocking {@link SocketChannel} with
+ * direct buffers (one copy between the heap arrays and the kernel each way). Writes go through a
+ * writer thread (so a rank can send to one neighbour while receiving from another without
+ * deadlock), which also sends a heartbeat whenever the link is idle; the owner's thread reads
+ * frames directly. A read that sees no bytes for {@code peerTimeoutMs} reports the peer as hung;
+ * end of stream reports it as dead.
+ */
+final class PeerLink {
+    /** One queued message: a header and a float or byte payload range; {@code done} may be null. */
+    record Outgoing(Frame frame, float[] floats, byte[] bytes, int off, int count, OpCompletion done) {
+    }
+
+    static final int COPY = 0;
+    static final int ADD = 1;
+    static final int MAX = 2;
+    private static final Outgoing STOP = new Outgoing(null, null, null, 0, 0, null);
+
+    final int peerRank;
+    private final String me;
+    private final String peer;
+    private final SocketChannel channel;
+    private final Selector readable;
+    private final Selector writable;
+    private final CommOptions options;
+    private final LinkedBlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    /** Receive buffer: a header, then one segment's payload, little-endian. */
+    private final ByteBuffer rx;
+    private final float[] rxFloats;
+    private volatile IOException writeError;
+    private volatile boolean closed;
+
+    PeerLink(Socket socket, int peerRank, String me, String peer, CommOptions options) throws IOException {
+        this.channel = socket.getChannel();
+        this.peerRank = peerRank;
+        this.me = me;
+        this.peer = peer;
+        this.options = options;
+        socket.setTcpNoDelay(true);
+        channel.configureBlocking(false);
+        this.readable = Selector.open();
+        this.writable = Selector.open();
+        channel.register(readable, SelectionKey.OP_READ);
+        channel.register(writable, SelectionKey.OP_WRITE);
+        this.rx = ByteBuffer.allocateDirect(Frame.BYTES + 4 * options.segmentFloats()).order(ByteOrder.LITTLE_ENDIAN);
+        this.rxFloats = new float[options.segmentFloats()];
+        this.writer = new Thread(this::writeLoop, "neox-comm " + me + "->" + peer);
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    void enqueue(Outgoing o) {
+        IOException e = writeError;
+        if (e != null) {
+            throw new CommException(me + ": sending to " + peer + " failed earlier: " + e.getMessage(), e);
+        }
+        queue.add(o);
+        if (writeError != null) {
+            // the writer died between the check and the add: fail what it will never send
+            failQueued(writeError);
+        }
+    }
+
+    /**
+     * Reads the next data frame, which must match {@code want}, and its float payload into
+     * {@code dst[off, off+count)}: copied, added ({@link #ADD}) or max-ed ({@link #MAX}) in.
+     */
+    void receiveFloats(Frame want, float[] dst, int off, int count, int mode, long deadlineNanos) {
+        readFrame(want, deadlineNanos);
+        readFully(4 * count, want);
+        rx.asFloatBuffer().get(rxFloats, 0, count);
+        if (mode == ADD) {
+            for (int i = 0; i < count; i++) {
+                dst[off + i] += rxFloats[i];
+            }
+        } else if (mode == MAX) {
+            for (int i = 0; i < count; i++) {
+                dst[off + i] = Math.max(dst[off + i], rxFloats[i]);
+            }
+        } else {
+            System.arraycopy(rxFloats, 0, dst, off, count);
+        }
+    }
+
+    void receiveBytes(Frame want, byte[] dst, int off, int count, long deadlineNanos) {
+        readFrame(want, deadlineNanos);
+        readFully(count, want);
+        rx.get(dst, off, count);
+    }
+
+    private void readFrame(Frame want, long deadlineNanos) {
+        while (true) {
+            readFully(Frame.BYTES, want);
+            byte[] h = new byte[Frame.BYTES];
+            rx.get(h);
+            Frame got = Frame.read(h);
+            if (got.type() != Frame.Op.HEARTBEAT) {
+                if (!got.matches(want)) {
+                    throw new CommException("operation mismatch: " + me + " expected " + want.describe() + " from "
+                            + peer + ", but " + peer + " sent " + got.describe());
+                }
+                return;
+            }
+            if (System.nanoTime() - deadlineNanos > 0) {
+                throw new CommException(me + ": " + peer + " is alive but did not take part in " + want.describe()
+                        + " within the operation deadline of " + options.opTimeoutMs() / 1000.0 + " s");
+            }
+        }
+    }
+
+    /** Fills {@code rx[0, len)} from the channel and flips it for reading. */
+    private void readFully(int len, Frame during) {
+        rx.clear().limit(len);
+        try {
+            long quietSince = System.nanoTime();
+            while (rx.hasRemaining()) {
+                int n = channel.read(rx);
+                if (n < 0) {
+                    throw new EOFException("end of stream");
+                }
+                if (n > 0) {
+                    quietSince = System.nanoTime();
+                    continue;
+                }
+                long left = options.peerTimeoutMs() - (System.nanoTime() - quietSince) / 1_000_000;
+                if (left <= 0) {
+                    throw new CommException(me + ": no data or heartbeat from " + peer + " for "
+                            + options.peerTimeoutMs() / 1000.0 + " s during " + during.describe()
+                            + " (the peer is hung, stopped or unreachable)");
+                }
+                readable.select(left);
+                readable.selectedKeys().clear();
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            throw new CommException(me + ": connection to " + peer + " lost during " + during.describe()
+                    + " (the peer process exited or was killed): " + e, e);
+        }
+        rx.flip();
+    }
+
+    private void writeLoop() {
+        ByteBuffer tx = ByteBuffer.allocateDirect(Frame.BYTES + 4 * options.segmentFloats())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        byte[] header = new byte[Frame.BYTES];
+        Frame heartbeat = new Frame(Frame.Op.HEARTBEAT, 0, 0, 0, 0, 0, 0);
+        try {
+            while (true) {
+                Outgoing o = queue.poll(options.heartbeatMs(), TimeUnit.MILLISECONDS);
+                if (o == STOP) {
+                    return;
+                }
+                Frame f = o == null ? heartbeat : o.frame();
+                int bytes = f.payloadBytes();
+                if (tx.capacity() < Frame.BYTES + bytes) {
+                    tx = ByteBuffer.allocateDirect(Frame.BYTES + bytes).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                tx.clear();
+                f.write(header);
+                tx.put(header);
+                if (o != null && o.floats() != null) {
+                    tx.asFloatBuffer().put(o.floats(), o.off(), o.count());
+                    tx.position(Frame.BYTES + bytes);
+                } else if (o != null && bytes > 0) {
+                    tx.put(o.bytes(), o.off(), bytes);
+                }
+                tx.flip();
+                writeFully(tx);
+                if (o != null && o.done() != null) {
+                    o.done().completeOne();
+                }
+            }
+        } catch (ClosedSelectorException e) {
+            writeError = new IOException("link closed", e);
+            failQueued(writeError);
+        } catch (IOException e) {
+            writeError = e;
+            failQueued(e);
+        } catch (InterruptedException e) {
+            writeError = new IOException("link closed");
+            failQueued(writeError);
+        }
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.write(b) == 0) {
+                if (closed) {
+                    throw new IOException("link closed");
+                }
+                writable.select(options.heartbeatMs());
+                writable.selectedKeys().clear();
+            }
+        }
+    }
+
+    private synchronized void failQueued(IOException e) {
+        Outgoing o;
+        while ((o = queue.poll()) != null) {
+            if (o.done() != null) {
+                o.done().fail(new CommException(me + ": sending to " + peer + " failed: " + e, e));
+            }
+        }
+    }
+
+    /** Lets queued messages go out, stops the writer and half-closes: the peer reads end of stream. */
+    void finishWriting(long waitMs) {
+        queue.add(STOP);
+        try {
+            writer.join(waitMs);
+            if (writer.isAlive()) {
+                closed = true;
+                writer.interrupt();
+            } else {
+                channel.shutdownOutput();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // the peer is gone already; closing below is all that is left
+        }
+    }
+
+    /**
+     * Reads and drops what the peer still sends until it half-closes too or the time is up, so
+     * closing leaves no unread bytes (which would make TCP reset the connection and could drop
+     * data still on its way to the peer).
+     */
+    void drainAndClose(long untilNanos) {
+        try {
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            while (true) {
+                long left = (untilNanos - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    break;
+                }
+                sink.clear();
+                int n = channel.read(sink);
+                if (n < 0) {
+                    break;
+                }
+                if (n == 0) {
+                    readable.select(left);
+                    readable.selectedKeys().clear();
+                }
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            // reset by the peer: close anyway
+        }
+        abort();
+    }
+
+    /** Closes at once; a writer blocked on a hung peer is released. */
+    void abort() {
+        closed = true;
+        writer.interrupt();
+        try {
+            channel.close();
+            readable.close();
+            writable.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+    }
+}

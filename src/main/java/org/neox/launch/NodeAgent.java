@@ -1,0 +1,163 @@
+package org.neox.launch;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The per-node agent: started by the launcher (as a child process, or over ssh), it reads the
+ * node's plan from stdin ({@link AgentProtocol}), starts the node's ranks, relays their output
+ * and exits, and stops them all when told to or when its stdin closes, which happens when the
+ * launcher or the ssh connection dies. So no worker outlives its launcher.
+ */
+public final class NodeAgent {
+    private final PrintStream out;
+    private final List<Process> ranks = new ArrayList<>();
+    private final List<Integer> rankIds = new ArrayList<>();
+    private volatile Duration grace = Duration.ofSeconds(10);
+    private volatile boolean stopping;
+
+    private NodeAgent(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        new NodeAgent(out).run(in);
+        System.exit(0);
+    }
+
+    private void run(BufferedReader in) throws Exception {
+        Path tmp = Files.createTempDirectory("neox-agent");
+        try {
+            List<Process> started = startAll(in, tmp);
+            CountDownLatch exited = new CountDownLatch(started.size());
+            for (int i = 0; i < started.size(); i++) {
+                watch(started.get(i), rankIds.get(i), exited);
+            }
+            Thread stdin = new Thread(() -> awaitStop(in), "neox-agent-stdin");
+            stdin.setDaemon(true);
+            stdin.start();
+            exited.await();
+        } catch (IOException | RuntimeException e) {
+            out.println(AgentProtocol.ERROR + AgentProtocol.encode(String.valueOf(e)));
+            stopAll();
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    private List<Process> startAll(BufferedReader in, Path tmp) throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Map<String, String> env = new HashMap<>();
+        List<String> cmd = new ArrayList<>();
+        List<int[]> plan = new ArrayList<>();
+        for (String line; !"go".equals(line = in.readLine()); ) {
+            if (line == null) {
+                return List.of(); // the launcher went away before the plan was complete
+            }
+            String[] f = line.split(" ");
+            switch (f[0]) {
+                case "cwd" -> cwd = Path.of(AgentProtocol.decode(f[1]));
+                case "grace" -> grace = Duration.ofMillis(Long.parseLong(f[1]));
+                case "config" -> {
+                    Path cfg = tmp.resolve("config.json");
+                    Files.writeString(cfg, AgentProtocol.decode(f[1]));
+                    env.put("NEOX_CONFIG", cfg.toString());
+                }
+                case "env" -> env.put(AgentProtocol.decode(f[1]), f.length > 2 ? AgentProtocol.decode(f[2]) : "");
+                case "cmd" -> cmd.add(AgentProtocol.decode(f[1]));
+                case "rank" -> plan.add(new int[] {Integer.parseInt(f[1]), Integer.parseInt(f[2])});
+                default -> throw new IOException("unknown agent instruction: " + line);
+            }
+        }
+        for (int[] r : plan) {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            pb.environment().put("RANK", Integer.toString(r[0]));
+            pb.environment().put("LOCAL_RANK", Integer.toString(r[1]));
+            synchronized (this) {
+                if (stopping) {
+                    break;
+                }
+                Process p = pb.start();
+                ranks.add(p);
+                rankIds.add(r[0]);
+                out.println(AgentProtocol.STARTED + r[0] + " " + p.pid());
+            }
+        }
+        return new ArrayList<>(ranks);
+    }
+
+    /** Relays the rank's output, then reports its exit after the last line. */
+    private void watch(Process p, int rank, CountDownLatch exited) {
+        Thread t = new Thread(() -> {
+            String prefix = AgentProtocol.rankPrefix(rank);
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    out.println(prefix + line);
+                }
+            } catch (IOException e) {
+                // the stream ends with the process
+            }
+            int code = waitFor(p);
+            out.println(AgentProtocol.EXITED + rank + " " + p.pid() + " " + code);
+            exited.countDown();
+        }, "neox-agent-rank-" + rank);
+        t.start();
+    }
+
+    private void awaitStop(BufferedReader in) {
+        try {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.equals("stop")) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // a broken stdin means the launcher is gone: stop as well
+        }
+        stopAll();
+    }
+
+    private void stopAll() {
+        List<ProcessHandle> live = new ArrayList<>();
+        synchronized (this) {
+            stopping = true;
+            for (Process p : ranks) {
+                live.add(p.toHandle());
+            }
+        }
+        ProcessTrees.terminate(live, grace);
+    }
+
+    private static int waitFor(Process p) {
+        while (true) {
+            try {
+                return p.waitFor();
+            } catch (InterruptedException e) {
+                // keep waiting: the exit must be reported
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp dir is harmless
+        }
+    }
+}
