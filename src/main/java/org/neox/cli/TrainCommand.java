@@ -6,6 +6,7 @@ import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
 import org.neox.kernel.Kernels;
 import org.neox.kernel.KernelsFactory;
+import org.neox.launch.TrainJob;
 import org.neox.train.TrainResult;
 import org.neox.train.Trainer;
 import org.neox.util.Clock;
@@ -31,11 +32,15 @@ public final class TrainCommand implements Callable<Integer> {
     String kernels;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (iteration != null) {
             options.overrides.put("iteration", String.valueOf(iteration));
         }
         NeoXArgs args = options.resolve(ConfigLoader.standard());
+        if (args.worldSize() > 1) {
+            return TrainJob.run(args, System.out);
+        }
+        TrainJob.Preflight.checkLocalMemory(args, 1);
         PrintWriter out = spec.commandLine().getOut();
         Kernels k = KernelsFactory.create(kernels, Runtime.getRuntime().availableProcessors());
         TrainResult r = new Trainer(args, org.neox.train.RankContext.single(), k, Clock.SYSTEM, out).run();

@@ -66,21 +66,8 @@ final class Derivation {
 
     /** Σ slots of the selected hosts; a missing or absent hostfile means one local slot. */
     static int worldSize(Values v, boolean hostfileMustExist) {
-        String hostfile = v.string("hostfile");
-        List<HostSlots> pool;
-        if (hostfile != null && (hostfileMustExist || Files.exists(Path.of(hostfile)))) {
-            pool = Hostfile.parse(Path.of(hostfile));
-        } else {
-            if (hostfile != null) {
-                LOG.warn("hostfile {} not found: using local resources only (as GPT-NeoX does)", hostfile);
-            }
-            pool = List.of(new HostSlots("localhost", List.of(0)));
-        }
-        boolean filtered = v.isSet("include") || v.isSet("exclude");
-        // deepy.py drops num_gpus when include/exclude is given (spec §2.1)
-        Integer numGpus = filtered ? null : v.integer("num_gpus");
-        List<HostSlots> active = Hostfile.select(pool, v.string("include"), v.string("exclude"),
-                v.integer("num_nodes"), numGpus);
+        List<HostSlots> active = Hostfile.activeHosts(v.string("hostfile"), hostfileMustExist,
+                v.string("include"), v.string("exclude"), v.integer("num_nodes"), v.integer("num_gpus"));
         return active.stream().mapToInt(h -> h.slots().size()).sum();
     }
 

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.neox.util.UserError;
@@ -22,9 +24,31 @@ import org.neox.util.UserError;
  * host, with DeepSpeed's mutual exclusions.
  */
 public final class Hostfile {
+    private static final Logger LOG = LoggerFactory.getLogger(Hostfile.class);
     private static final Pattern LINE = Pattern.compile("^(\\S+)\\s+slots?=(\\d+)\\s*(#.*)?$");
 
     private Hostfile() {
+    }
+
+    /**
+     * The hosts and slots a job runs on (spec §1.4 item 1, §2.2): the hostfile's hosts (one local
+     * slot when there is none, or when a hostfile named only in a config is missing, as deepy.py
+     * does), then include/exclude, num_nodes and num_gpus. deepy.py drops num_gpus when
+     * include/exclude is given.
+     */
+    public static List<HostSlots> activeHosts(String hostfile, boolean hostfileMustExist, String include,
+                                              String exclude, int numNodes, Integer numGpus) {
+        List<HostSlots> pool;
+        if (hostfile != null && (hostfileMustExist || Files.exists(Path.of(hostfile)))) {
+            pool = parse(Path.of(hostfile));
+        } else {
+            if (hostfile != null) {
+                LOG.warn("hostfile {} not found: using local resources only (as GPT-NeoX does)", hostfile);
+            }
+            pool = List.of(new HostSlots("localhost", List.of(0)));
+        }
+        boolean filtered = include != null || exclude != null;
+        return select(pool, include, exclude, numNodes, filtered ? null : numGpus);
     }
 
     /** Parses a hostfile; a missing file, bad line, repeated host or no host is an error. */

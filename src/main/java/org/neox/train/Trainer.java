@@ -51,6 +51,11 @@ public final class Trainer {
             throw new UserError("train_iters is not set; expected the number of optimizer steps to train");
         }
         this.trainIters = args.training().trainIters();
+        if (args.pipeParallelSize() > 1 || args.modelParallelSize() > 1) {
+            throw new UserError("pipe_parallel_size " + args.pipeParallelSize() + ", model_parallel_size "
+                    + args.modelParallelSize() + ": pipeline and tensor parallelism are not implemented yet;"
+                    + " expected both <= 1 (data parallelism works with any number of ranks)");
+        }
         this.gas = args.deepspeedConfig().gradientAccumulationSteps();
         this.micro = args.deepspeedConfig().trainMicroBatchSizePerGpu();
         this.trainBatch = args.deepspeedConfig().trainBatchSize();
