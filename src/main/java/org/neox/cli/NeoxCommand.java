@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
             PreprocessCommand.class,
             TrainCommand.class,
             BenchCommand.class,
+            GenerateCommand.class,
+            EvalCommand.class,
         })
 public final class NeoxCommand implements Runnable {
     @CommandLine.Spec

@@ -41,7 +41,7 @@ final class EmbeddingLayer {
     }
 
     /** Spec §5.2: {@code [sin | cos]} halves, frequencies {@code 10000^(−2i/h)}; table [seq, h]. */
-    private static float[] sinusoidTable(int seq, int h) {
+    static float[] sinusoidTable(int seq, int h) {
         float[] t = new float[seq * h];
         int half = h / 2;
         for (int pos = 0; pos < seq; pos++) {

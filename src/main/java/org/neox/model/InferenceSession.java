@@ -1,0 +1,315 @@
+package org.neox.model;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.neox.kernel.Kernels;
+import org.neox.kernel.RotaryTables;
+import org.neox.model.ModelSpec.Norm;
+import org.neox.model.ModelSpec.PosEmb;
+import org.neox.tensor.ParamView;
+
+/**
+ * Inference forward of a whole, single-tensor-rank {@link GPTNeoXModel} (spec §5) over new
+ * positions of one sequence, attending to the keys and values of the earlier positions kept in
+ * a {@link KvCache}: a prompt is one call with all its tokens, each generated token one call
+ * with one token. Reads the model's flat parameter buffer through its named views (so it sees
+ * loaded weights) and computes with the {@link Kernels} primitives; no dropout, no gradients.
+ * Not thread-safe: one session serves one sequence at a time.
+ */
+public final class InferenceSession {
+    private final ModelSpec spec;
+    private final Kernels k;
+    private final float[] p;
+    private final int h;
+    private final int heads;
+    private final int hd;
+    private final int ff;
+    private final int vocab;
+    private final RotaryTables rotary;
+    private final float[] sinusoid;
+    private final int wordOff;
+    private final int posOff;
+    private final int outOff;
+    private final Norm norm;
+    private final NormParams finalNorm;
+    private final LayerParams[] layers;
+    private Buffers buf;
+
+    public InferenceSession(GPTNeoXModel model, Kernels kernels) {
+        this.spec = model.spec();
+        this.k = kernels;
+        this.p = model.params();
+        this.h = spec.hiddenSize();
+        this.heads = spec.numHeads();
+        this.hd = spec.headDim();
+        this.ff = 4 * h;
+        this.vocab = spec.paddedVocabSize();
+        this.norm = spec.norm();
+        Map<String, ParamView> views = new HashMap<>();
+        for (ParamView v : model.views()) {
+            views.put(v.name(), v);
+        }
+        ParamView word = require(views, "sequential.0.word_embeddings.weight");
+        if (word.shape()[0] != vocab || views.size() != model.views().size()) {
+            throw new IllegalArgumentException("inference needs the whole model on one tensor rank; word embeddings are "
+                    + Arrays.toString(word.shape()) + " for padded vocab " + vocab);
+        }
+        this.wordOff = word.offset();
+        this.posOff = spec.posEmb() == PosEmb.LEARNED
+                ? require(views, "sequential.0.position_embeddings.weight").offset() : -1;
+        this.sinusoid = spec.posEmb() == PosEmb.SINUSOIDAL ? EmbeddingLayer.sinusoidTable(spec.seqLength(), h) : null;
+        this.rotary = spec.posEmb() == PosEmb.ROTARY ? RotaryTables.of(spec.seqLength(),
+                RotaryTables.rotaryDims(hd, spec.rotaryPct()), spec.rotaryEmbBase()) : null;
+        this.layers = new LayerParams[spec.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String pre = "sequential." + ModelSpec.layerSpecIndex(i) + ".";
+            layers[i] = new LayerParams(normParams(views, pre + "input_layernorm"),
+                    require(views, pre + "attention.query_key_value.weight").offset(),
+                    require(views, pre + "attention.query_key_value.bias").offset(),
+                    require(views, pre + "attention.dense.weight").offset(),
+                    require(views, pre + "attention.dense.bias").offset(),
+                    normParams(views, pre + "post_attention_layernorm"),
+                    require(views, pre + "mlp.dense_h_to_4h.weight").offset(),
+                    require(views, pre + "mlp.dense_h_to_4h.bias").offset(),
+                    require(views, pre + "mlp.dense_4h_to_h.weight").offset(),
+                    require(views, pre + "mlp.dense_4h_to_h.bias").offset());
+        }
+        this.finalNorm = normParams(views, "sequential." + spec.finalNormSpecIndex() + ".norm");
+        this.outOff = spec.noWeightTying()
+                ? require(views, "sequential." + spec.outputSpecIndex() + ".final_linear.weight").offset() : wordOff;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** A cache for sequences of up to {@code seq_length} positions. */
+    public KvCache newCache() {
+        return new KvCache(spec.numLayers(), heads, hd, spec.seqLength());
+    }
+
+    /**
+     * Runs {@code tokens[off, off + n)} at positions {@code cache.length() ...} and appends their
+     * keys and values to the cache. Writes logits {@code [n, V']} to {@code logits} when
+     * {@code allRows}, else only the last position's {@code [V']}.
+     */
+    public void forward(int[] tokens, int off, int n, KvCache cache, boolean allRows, float[] logits) {
+        int pos0 = cache.length();
+        if (n < 1 || pos0 + n > cache.capacity) {
+            throw new IllegalArgumentException("positions [" + pos0 + ", " + (pos0 + n) + ") exceed the cache of "
+                    + cache.capacity + " (seq_length)");
+        }
+        Buffers b = buffers(n, pos0 + n);
+        embed(tokens, off, n, pos0, b.x);
+        for (int i = 0; i < layers.length; i++) {
+            layer(layers[i], cache.keys[i], cache.values[i], cache.capacity, pos0, n, b);
+        }
+        cache.advance(n);
+        int first = allRows ? 0 : n - 1;
+        int rows = n - first;
+        applyNorm(finalNorm, b.x, first * h, b.ln, rows, b);
+        k.gemm(false, true, rows, vocab, h, 1f, b.ln, 0, h, p, outOff, h, 0f, logits, 0, vocab);
+    }
+
+    private void embed(int[] tokens, int off, int n, int pos0, float[] x) {
+        for (int r = 0; r < n; r++) {
+            int t = tokens[off + r];
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("token " + t + " is outside the padded vocab " + vocab);
+            }
+        }
+        k.embeddingForward(tokens, off, p, wordOff, x, 0, n, h, 0, vocab);
+        float[] table = posOff >= 0 ? p : sinusoid;
+        if (table == null) {
+            return;
+        }
+        int base = posOff >= 0 ? posOff : 0;
+        for (int r = 0; r < n; r++) {
+            int po = base + (pos0 + r) * h;
+            for (int c = 0; c < h; c++) {
+                x[r * h + c] += table[po + c];
+            }
+        }
+    }
+
+    /** One transformer layer on {@code b.x [n, h]} in place (spec §5.3–5.5, eval mode). */
+    private void layer(LayerParams lp, float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
+        applyNorm(lp.ln1, b.x, 0, b.ln, n, b);
+        linear(b.ln, n, h, 3 * h, lp.qkvW, lp.qkvB, b.qkv);
+        attention(kc, vc, cap, pos0, n, b);
+        linear(b.ctx, n, h, h, lp.denseW, lp.denseB, b.attnOut);
+        float[] mlpIn;
+        if (spec.gptJResidual()) {
+            if (!spec.gptJTied()) {
+                applyNorm(lp.ln2, b.x, 0, b.ln2, n, b);
+            }
+            mlpIn = spec.gptJTied() ? b.ln : b.ln2;
+        } else {
+            for (int i = 0; i < n * h; i++) {
+                b.x[i] += b.attnOut[i];
+            }
+            applyNorm(lp.ln2, b.x, 0, b.ln2, n, b);
+            mlpIn = b.ln2;
+        }
+        linear(mlpIn, n, h, ff, lp.fc1W, lp.fc1B, b.fc);
+        k.geluForward(b.fc, 0, b.fc, 0, n * ff, spec.biasGeluFusion());
+        linear(b.fc, n, ff, h, lp.fc2W, lp.fc2B, b.mlpOut);
+        boolean parallel = spec.gptJResidual();
+        for (int i = 0; i < n * h; i++) {
+            b.x[i] += b.mlpOut[i] + (parallel ? b.attnOut[i] : 0f);
+        }
+    }
+
+    /**
+     * Splits the head-interleaved {@code qkv [n, heads·3·hd]} into {@code q, k, v [heads, n, hd]},
+     * rotates q and k at their absolute positions, appends k and v to the cache, then
+     * {@code ctx = softmax(q·Kᵀ/√hd, causal)·V} over all cached positions → {@code b.ctx [n, h]}.
+     */
+    private void attention(float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
+        for (int t = 0; t < n; t++) {
+            for (int hh = 0; hh < heads; hh++) {
+                int src = t * 3 * h + hh * 3 * hd;
+                int dst = (hh * n + t) * hd;
+                System.arraycopy(b.qkv, src, b.q, dst, hd);
+                System.arraycopy(b.qkv, src + hd, b.kNew, dst, hd);
+                System.arraycopy(b.qkv, src + 2 * hd, b.vNew, dst, hd);
+            }
+        }
+        if (rotary != null) {
+            int half = rotary.rd() / 2;
+            float[] cos = Arrays.copyOfRange(rotary.cos(), pos0 * half, (pos0 + n) * half);
+            float[] sin = Arrays.copyOfRange(rotary.sin(), pos0 * half, (pos0 + n) * half);
+            k.rotaryForward(b.q, 0, heads, n, hd, rotary.rd(), cos, sin);
+            k.rotaryForward(b.kNew, 0, heads, n, hd, rotary.rd(), cos, sin);
+        }
+        for (int hh = 0; hh < heads; hh++) {
+            System.arraycopy(b.kNew, hh * n * hd, kc, (hh * cap + pos0) * hd, n * hd);
+            System.arraycopy(b.vNew, hh * n * hd, vc, (hh * cap + pos0) * hd, n * hd);
+        }
+        int len = pos0 + n;
+        k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, b.scores, 0, n * len, heads);
+        maskedSoftmax(b.scores, heads, n, len, pos0, (float) (1.0 / Math.sqrt(hd)));
+        k.gemmBatched(false, false, n, hd, len, 1f, b.scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
+        for (int hh = 0; hh < heads; hh++) {
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(b.heads, (hh * n + t) * hd, b.ctx, t * h + hh * hd, hd);
+            }
+        }
+    }
+
+    /**
+     * Row t of each head (absolute position pos0 + t) sees keys {@code [0, pos0 + t]}: softmax of
+     * the scaled scores there, exact zeros beyond (what the −10000 mask gives in float).
+     */
+    private static void maskedSoftmax(float[] s, int count, int n, int len, int pos0, float scale) {
+        for (int c = 0; c < count; c++) {
+            for (int t = 0; t < n; t++) {
+                int o = (c * n + t) * len;
+                int valid = pos0 + t + 1;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < valid; j++) {
+                    max = Math.max(max, s[o + j] * scale);
+                }
+                double sum = 0;
+                for (int j = 0; j < valid; j++) {
+                    float e = (float) Math.exp(s[o + j] * scale - max);
+                    s[o + j] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int j = 0; j < valid; j++) {
+                    s[o + j] *= inv;
+                }
+                Arrays.fill(s, o + valid, o + len, 0f);
+            }
+        }
+    }
+
+    /** {@code y [n, out] = x [n, in] · Wᵀ + b} with torch weights {@code W [out, in]}. */
+    private void linear(float[] x, int n, int in, int out, int wOff, int bOff, float[] y) {
+        k.gemm(false, true, n, out, in, 1f, x, 0, in, p, wOff, in, 0f, y, 0, out);
+        k.biasAdd(y, 0, p, bOff, n, out);
+    }
+
+    private void applyNorm(NormParams np, float[] x, int xOff, float[] out, int rows, Buffers b) {
+        switch (norm) {
+            case LAYERNORM -> k.layerNormForward(x, xOff, p, np.w, p, np.b, out, 0, b.statA, b.statB, rows, h,
+                    (float) spec.layernormEps());
+            case RMSNORM -> k.rmsNormForward(x, xOff, p, np.w, out, 0, b.statA, rows, h, (float) spec.rmsNormEps());
+            default -> k.scaleNormForward(x, xOff, p, np.w, out, 0, b.statA, rows, h, (float) spec.scalenormEps());
+        }
+    }
+
+    private NormParams normParams(Map<String, ParamView> views, String prefix) {
+        return switch (norm) {
+            case LAYERNORM -> new NormParams(require(views, prefix + ".weight").offset(),
+                    require(views, prefix + ".bias").offset());
+            case RMSNORM -> new NormParams(require(views, prefix + ".scale").offset(), -1);
+            default -> new NormParams(require(views, prefix + ".g").offset(), -1);
+        };
+    }
+
+    private static ParamView require(Map<String, ParamView> views, String name) {
+        ParamView v = views.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("the model has no parameter " + name + " (inference needs the whole model)");
+        }
+        return v;
+    }
+
+    private Buffers buffers(int n, int len) {
+        if (buf == null || buf.rows < n || buf.scores.length < heads * n * len) {
+            int rows = Math.max(n, buf == null ? 1 : buf.rows);
+            buf = new Buffers(rows, h, ff, heads * rows * Math.max(len, spec.seqLength() / 8));
+        }
+        return buf;
+    }
+
+    private record NormParams(int w, int b) {
+    }
+
+    private record LayerParams(NormParams ln1, int qkvW, int qkvB, int denseW, int denseB, NormParams ln2,
+                               int fc1W, int fc1B, int fc2W, int fc2B) {
+    }
+
+    /** Scratch for up to {@code rows} new positions; all activations {@code [rows, features]}. */
+    private static final class Buffers {
+        final int rows;
+        final float[] x;
+        final float[] ln;
+        final float[] ln2;
+        final float[] qkv;
+        final float[] q;
+        final float[] kNew;
+        final float[] vNew;
+        final float[] scores;
+        final float[] heads;
+        final float[] ctx;
+        final float[] attnOut;
+        final float[] fc;
+        final float[] mlpOut;
+        final float[] statA;
+        final float[] statB;
+
+        Buffers(int rows, int h, int ff, int scores) {
+            this.rows = rows;
+            x = new float[rows * h];
+            ln = new float[rows * h];
+            ln2 = new float[rows * h];
+            qkv = new float[rows * 3 * h];
+            q = new float[rows * h];
+            kNew = new float[rows * h];
+            vNew = new float[rows * h];
+            this.scores = new float[scores];
+            heads = new float[rows * h];
+            ctx = new float[rows * h];
+            attnOut = new float[rows * h];
+            fc = new float[rows * ff];
+            mlpOut = new float[rows * h];
+            statA = new float[rows];
+            statB = new float[rows];
+        }
+    }
+}
