@@ -110,7 +110,7 @@ public final class InferenceSession {
         int first = allRows ? 0 : n - 1;
         int rows = n - first;
         applyNorm(finalNorm, b.x, first * h, b.ln, rows, b);
-        k.gemm(false, true, rows, vocab, h, 1f, b.ln, 0, h, p, outOff, h, 0f, logits, 0, vocab);
+        matmulWeightsT(b.ln, 0, rows, h, vocab, outOff, logits);
     }
 
     private void embed(int[] tokens, int off, int n, int pos0, float[] x) {
@@ -229,8 +229,38 @@ public final class InferenceSession {
 
     /** {@code y [n, out] = x [n, in] · Wᵀ + b} with torch weights {@code W [out, in]}. */
     private void linear(float[] x, int n, int in, int out, int wOff, int bOff, float[] y) {
-        k.gemm(false, true, n, out, in, 1f, x, 0, in, p, wOff, in, 0f, y, 0, out);
+        matmulWeightsT(x, 0, n, in, out, wOff, y);
         k.biasAdd(y, 0, p, bOff, n, out);
+    }
+
+    /**
+     * {@code y [n, out] = x [n, in] · Wᵀ} for {@code W [out, in]} at {@code p[wOff]}. A single row
+     * (each generated token) is a matrix-vector product done here on the heap: the GEMM kernel
+     * would first copy the whole weight matrix off-heap, which costs more than the product.
+     */
+    private void matmulWeightsT(float[] x, int xOff, int n, int in, int out, int wOff, float[] y) {
+        if (n > 1) {
+            k.gemm(false, true, n, out, in, 1f, x, xOff, in, p, wOff, in, 0f, y, 0, out);
+            return;
+        }
+        for (int o = 0; o < out; o++) {
+            int w = wOff + o * in;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int i = 0;
+            for (; i + 3 < in; i += 4) {
+                s0 += p[w + i] * x[xOff + i];
+                s1 += p[w + i + 1] * x[xOff + i + 1];
+                s2 += p[w + i + 2] * x[xOff + i + 2];
+                s3 += p[w + i + 3] * x[xOff + i + 3];
+            }
+            for (; i < in; i++) {
+                s0 += p[w + i] * x[xOff + i];
+            }
+            y[o] = (s0 + s1) + (s2 + s3);
+        }
     }
 
     private void applyNorm(NormParams np, float[] x, int xOff, float[] out, int rows, Buffers b) {
