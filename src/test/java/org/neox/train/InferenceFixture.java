@@ -34,7 +34,8 @@ final class InferenceFixture {
                 {
                   "num-layers": 2, "hidden-size": 32, "num-attention-heads": 4,
                   "seq-length": 32, "max-position-embeddings": 32, "pos-emb": "rotary",
-                  "no-weight-tying": true, "tokenizer-type": "CharLevelTokenizer",
+                  "no-weight-tying": true, "output_layer_parallelism": "column",
+                  "tokenizer-type": "CharLevelTokenizer",
                   "data-path": "%s", "split": "949,50,1",
                   "train_micro_batch_size_per_gpu": 4,
                   "optimizer": {"type": "Adam", "params": {"lr": 3.0e-3, "betas": [0.9, 0.95], "eps": 1.0e-8}},
