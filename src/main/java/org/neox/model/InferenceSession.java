@@ -36,6 +36,7 @@ public final class InferenceSession {
     private final NormParams finalNorm;
     private final LayerParams[] layers;
     private Buffers buf;
+    private float[] scores = new float[0];
 
     public InferenceSession(GPTNeoXModel model, Kernels kernels) {
         this.spec = model.spec();
@@ -189,9 +190,9 @@ public final class InferenceSession {
             System.arraycopy(b.vNew, hh * n * hd, vc, (hh * cap + pos0) * hd, n * hd);
         }
         int len = pos0 + n;
-        k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, b.scores, 0, n * len, heads);
-        maskedSoftmax(b.scores, heads, n, len, pos0, (float) (1.0 / Math.sqrt(hd)));
-        k.gemmBatched(false, false, n, hd, len, 1f, b.scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
+        k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
+        maskedSoftmax(scores, heads, n, len, pos0, (float) (1.0 / Math.sqrt(hd)));
+        k.gemmBatched(false, false, n, hd, len, 1f, scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
         for (int hh = 0; hh < heads; hh++) {
             for (int t = 0; t < n; t++) {
                 System.arraycopy(b.heads, (hh * n + t) * hd, b.ctx, t * h + hh * hd, hd);
@@ -289,10 +290,17 @@ public final class InferenceSession {
         return v;
     }
 
+    /**
+     * Activation buffers for {@code n} new rows; the scores {@code [heads, n, len]} grow
+     * geometrically, since during generation {@code len} grows by one per token.
+     */
     private Buffers buffers(int n, int len) {
-        if (buf == null || buf.rows < n || buf.scores.length < heads * n * len) {
-            int rows = Math.max(n, buf == null ? 1 : buf.rows);
-            buf = new Buffers(rows, h, ff, heads * rows * Math.max(len, spec.seqLength() / 8));
+        if (buf == null || buf.rows < n) {
+            buf = new Buffers(Math.max(n, buf == null ? 1 : buf.rows), h, ff);
+        }
+        long need = (long) heads * n * len;
+        if (scores.length < need) {
+            scores = new float[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * scores.length))];
         }
         return buf;
     }
@@ -314,7 +322,6 @@ public final class InferenceSession {
         final float[] q;
         final float[] kNew;
         final float[] vNew;
-        final float[] scores;
         final float[] heads;
         final float[] ctx;
         final float[] attnOut;
@@ -323,7 +330,7 @@ public final class InferenceSession {
         final float[] statA;
         final float[] statB;
 
-        Buffers(int rows, int h, int ff, int scores) {
+        Buffers(int rows, int h, int ff) {
             this.rows = rows;
             x = new float[rows * h];
             ln = new float[rows * h];
@@ -332,7 +339,6 @@ public final class InferenceSession {
             q = new float[rows * h];
             kNew = new float[rows * h];
             vNew = new float[rows * h];
-            this.scores = new float[scores];
             heads = new float[rows * h];
             ctx = new float[rows * h];
             attnOut = new float[rows * h];

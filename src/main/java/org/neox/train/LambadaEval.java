@@ -96,6 +96,10 @@ public final class LambadaEval {
         System.arraycopy(continuation, 0, all, context.length, continuation.length);
         int from = Math.max(0, all.length - (maxLength + 1));
         int[] inp = Arrays.copyOfRange(all, from, all.length - 1);
+        if (continuation.length == 0 || continuation.length > inp.length) {
+            throw new UserError("a LAMBADA continuation of " + continuation.length + " tokens does not fit max_length "
+                    + maxLength + " (max_position_embeddings // 2); expected 1 to " + inp.length + " tokens");
+        }
         int vocab = session.spec().paddedVocabSize();
         if (logits.length < inp.length * vocab) {
             logits = new float[inp.length * vocab];
