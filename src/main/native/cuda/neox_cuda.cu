@@ -367,11 +367,11 @@ __global__ void softmax_fwd_kernel(const float *x, float *y, int sq, float scale
     for (int j = threadIdx.x; j <= i; j += blockDim.x) mx = fmaxf(mx, scale * xr[j]);
     mx = block_reduce(mx, true);
     float sum = 0.f;
-    for (int j = threadIdx.x; j <= i; j += blockDim.x) sum += __expf(scale * xr[j] - mx);
-    float masked = triangle ? 0.f : __expf(MASK_VALUE - mx);
+    for (int j = threadIdx.x; j <= i; j += blockDim.x) sum += expf(scale * xr[j] - mx);
+    float masked = triangle ? 0.f : expf(MASK_VALUE - mx);
     sum = block_reduce(sum, false) + masked * (float) (sq - 1 - i);
     float inv = 1.f / sum;
-    for (int j = threadIdx.x; j <= i; j += blockDim.x) yr[j] = __expf(scale * xr[j] - mx) * inv;
+    for (int j = threadIdx.x; j <= i; j += blockDim.x) yr[j] = expf(scale * xr[j] - mx) * inv;
     if (!triangle)
         for (int j = i + 1 + threadIdx.x; j < sq; j += blockDim.x) yr[j] = masked * inv;
 }
