@@ -12,7 +12,7 @@
 #include "nk_cpu.h"
 
 #define MASK_VALUE (-10000.f)
-int nk_threads = 2;
+int nk_threads = 0; /* set by nk_cpu_ops before any kernel runs */
 #define PAR(work) if ((work) > 32768) num_threads(nk_threads)
 
 static void layernorm_fwd(const float *x, const float *w, const float *b, float *out, float *mean,
@@ -347,6 +347,10 @@ static const nk_ops CPU_OPS = {
 };
 
 const nk_ops *nk_cpu_ops(int threads) {
-    nk_threads = threads > 0 ? threads : omp_get_max_threads();
+    if (threads > 0) {
+        nk_threads = threads;
+    } else if (nk_threads <= 0) {
+        nk_threads = omp_get_max_threads();
+    }
     return &CPU_OPS;
 }

@@ -8,7 +8,8 @@
  *
  * Backends implement the same operations as a table of function pointers (nk_ops), so that a
  * binding (the JNI layer, a C test, a future Ascend port) dispatches without knowing the backend:
- *   - nk_cpu_ops()  : libneoxkernels.so, AVX2/FMA + OpenMP; pointers are host memory.
+ *   - nk_cpu_ops()  : libneoxkernels_cpu.so, AVX2/FMA + OpenMP; pointers are host memory.
+ * The JNI layer (libneoxkernels.so) links neither backend: it dlopens them by path.
  *   - nk_cuda_ops() : libneoxkernels_cuda.so; the table takes host pointers and stages them
  *                     through cached device buffers; the nkc_* device API in neox_cuda.h
  *                     takes device pointers and a stream for device-resident callers.
@@ -79,7 +80,9 @@ typedef struct nk_ops {
                  float beta2, float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale);
 } nk_ops;
 
-/* The CPU backend (libneoxkernels.so). threads <= 0 keeps the OpenMP default. */
+/* The CPU backend (libneoxkernels_cpu.so). threads > 0 sets the (process-wide) thread count;
+ * <= 0 keeps the current one (initially the OpenMP default). */
+typedef const nk_ops *(*nk_cpu_ops_fn)(int threads);
 const nk_ops *nk_cpu_ops(int threads);
 
 /* The CUDA backend (libneoxkernels_cuda.so); NULL with a message in *err when no device. */

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <jni.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "neox_kernels.h"
 
 #define MAX_PINS 8
@@ -53,14 +54,37 @@ static void unpin(pins *p) {
 #define RUN(call) do { if (!P.failed) { call; } unpin(&P); } while (0)
 #define JFN(name) JNICALL Java_org_neox_kernel_NativeKernels_##name
 
-JNIEXPORT jlong JFN(nInitCpu)(JNIEnv *env, jclass cls, jint threads) {
-    return (jlong) (intptr_t) nk_cpu_ops(threads);
+static void throw_state(JNIEnv *env, const char *msg) {
+    jclass ex = (*env)->FindClass(env, "java/lang/IllegalStateException");
+    if (ex) (*env)->ThrowNew(env, ex, msg);
 }
 
-JNIEXPORT jlong JFN(nInitCuda)(JNIEnv *env, jclass cls, jstring path, jint device) {
+static void *open_backend(JNIEnv *env, jstring path) {
     const char *p = (*env)->GetStringUTFChars(env, path, NULL);
     void *lib = dlopen(p, RTLD_NOW | RTLD_LOCAL);
     (*env)->ReleaseStringUTFChars(env, path, p);
+    return lib;
+}
+
+/*
+ * The CPU backend is a separate library (libneoxkernels_cpu.so) loaded here rather than linked,
+ * so that OMP_WAIT_POLICY=passive is in the environment before libgomp initialises: on a shared
+ * 2-core machine spinning OpenMP workers cost whole scheduler ticks (~8 ms) per small kernel
+ * (measured). A value the user set is kept.
+ */
+JNIEXPORT jlong JFN(nInitCpu)(JNIEnv *env, jclass cls, jstring path, jint threads) {
+    setenv("OMP_WAIT_POLICY", "passive", 0);
+    void *lib = open_backend(env, path);
+    nk_cpu_ops_fn fn = lib ? (nk_cpu_ops_fn) dlsym(lib, "nk_cpu_ops") : NULL;
+    if (!fn) {
+        throw_state(env, lib ? "nk_cpu_ops not found in the CPU library" : dlerror());
+        return 0;
+    }
+    return (jlong) (intptr_t) fn(threads);
+}
+
+JNIEXPORT jlong JFN(nInitCuda)(JNIEnv *env, jclass cls, jstring path, jint device) {
+    void *lib = open_backend(env, path);
     const char *err = NULL;
     const nk_ops *ops = NULL;
     if (!lib) {
@@ -71,8 +95,7 @@ JNIEXPORT jlong JFN(nInitCuda)(JNIEnv *env, jclass cls, jstring path, jint devic
         if (!fn) err = "nk_cuda_ops not found in the CUDA library";
     }
     if (!ops) {
-        jclass ex = (*env)->FindClass(env, "java/lang/IllegalStateException");
-        (*env)->ThrowNew(env, ex, err ? err : "CUDA backend unavailable");
+        throw_state(env, err ? err : "CUDA backend unavailable");
         return 0;
     }
     return (jlong) (intptr_t) ops;

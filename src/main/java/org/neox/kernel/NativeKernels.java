@@ -35,7 +35,8 @@ public final class NativeKernels implements Kernels {
      */
     public static NativeKernels cpu(int threads) {
         ensureLoaded();
-        return new NativeKernels(nInitCpu(threads));
+        Path lib = NativeLibrary.locate(NativeLibrary.CPU);
+        return new NativeKernels(nInitCpu(lib.toString(), threads));
     }
 
     /**
@@ -49,12 +50,12 @@ public final class NativeKernels implements Kernels {
         return new NativeKernels(nInitCuda(lib.toString(), device));
     }
 
-    /** Null when the CPU library loads, else why not (for a skip message or a log line). */
+    /** Null when the native CPU backend loads, else why not (for a skip message or a log line). */
     public static String unavailableReason() {
         try {
-            ensureLoaded();
+            cpu(0);
             return null;
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | UnsatisfiedLinkError e) {
             return e.getMessage();
         }
     }
@@ -63,7 +64,7 @@ public final class NativeKernels implements Kernels {
         synchronized (LOCK) {
             if (!loaded && loadError == null) {
                 try {
-                    System.load(NativeLibrary.locate(NativeLibrary.CPU).toString());
+                    System.load(NativeLibrary.locate(NativeLibrary.JNI).toString());
                     loaded = true;
                 } catch (IllegalStateException | UnsatisfiedLinkError e) {
                     loadError = e.getMessage();
@@ -362,7 +363,7 @@ public final class NativeKernels implements Kernels {
 
     // ---------------------------------------------------------------- JNI (src/main/native/jni/neox_jni.c)
 
-    private static native long nInitCpu(int threads);
+    private static native long nInitCpu(String libraryPath, int threads);
 
     private static native long nInitCuda(String libraryPath, int device);
 

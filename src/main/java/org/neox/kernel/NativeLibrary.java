@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code -Dneox.native.dir=DIR} loads from a directory instead (a library built by hand).
  */
 final class NativeLibrary {
-    static final String CPU = "libneoxkernels.so";
+    /** The JNI layer; it dlopens the backends below by path. */
+    static final String JNI = "libneoxkernels.so";
+    static final String CPU = "libneoxkernels_cpu.so";
     static final String CUDA = "libneoxkernels_cuda.so";
 
     /** One extraction per file and process (a failed look-up is retried: it throws, caching nothing). */
