@@ -9,33 +9,54 @@ package org.neox.kernel;
  */
 public final class CpuKernels implements Kernels, AutoCloseable {
     private final RowParallel par;
-    private final OffHeapGemm blas = new OffHeapGemm();
+    /** One OpenBLAS scratch per worker: OpenBLAS runs single-threaded and we split C's rows. */
+    private final OffHeapGemm[] blas;
+    /** Below this many multiply-adds a GEMM stays on the caller. */
+    private static final long SPLIT_MIN_MACS = 1L << 20;
     private final CpuSoftmaxKernels softmax;
 
     /** @param threads element-wise worker threads (the caller included); 2 on the reference box */
     public CpuKernels(int threads) {
         this.par = new RowParallel(threads);
         this.softmax = new CpuSoftmaxKernels(par);
+        this.blas = new OffHeapGemm[par.threads()];
+        for (int i = 0; i < blas.length; i++) {
+            blas[i] = new OffHeapGemm();
+        }
+        // Our pool splits every GEMM; OpenBLAS's own busy-waiting threads would fight it for the cores.
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
     }
 
     @Override
     public String name() {
-        return "cpu(openblas gemm, " + par.threads() + " element-wise threads)";
+        return "cpu(single-threaded openblas gemm split over " + par.threads() + " threads, fused element-wise loops)";
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
-        blas.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 1, 0, 0, 0);
+        int tasks = (long) m * n * k < SPLIT_MIN_MACS || m < 2 * par.threads() ? 1 : par.threads();
+        par.forTasks(tasks, t -> {
+            int r0 = (int) ((long) m * t / tasks);
+            int r1 = (int) ((long) m * (t + 1) / tasks);
+            int aStart = transA ? aOff + r0 : aOff + r0 * lda;
+            blas[t].gemm(transA, transB, r1 - r0, n, k, alpha, a, aStart, lda, b, bOff, ldb, beta, c, cOff + r0 * ldc, ldc,
+                    1, 0, 0, 0);
+        });
     }
 
     @Override
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
                             float beta, float[] c, int cOff, int strideC, int count) {
-        blas.gemm(transA, transB, m, n, k, alpha, a, aOff, transA ? m : k, b, bOff, transB ? k : n,
-                beta, c, cOff, n, count, strideA, strideB, strideC);
+        int tasks = Math.min(count, par.threads());
+        par.forTasks(tasks, t -> {
+            int p0 = (int) ((long) count * t / tasks);
+            int p1 = (int) ((long) count * (t + 1) / tasks);
+            blas[t].gemm(transA, transB, m, n, k, alpha, a, aOff + p0 * strideA, transA ? m : k, b, bOff + p0 * strideB,
+                    transB ? k : n, beta, c, cOff + p0 * strideC, n, p1 - p0, strideA, strideB, strideC);
+        });
     }
 
     @Override
@@ -333,6 +354,12 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     }
 
     @Override
+    public void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                                  int rows, int vocab) {
+        softmax.crossEntropyFused(logits, lOff, labels, labOff, dloss, loss, rows, vocab);
+    }
+
+    @Override
     public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {
@@ -355,6 +382,8 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     @Override
     public void close() {
         par.close();
-        blas.close();
+        for (OffHeapGemm g : blas) {
+            g.close();
+        }
     }
 }

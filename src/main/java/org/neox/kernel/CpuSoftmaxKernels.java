@@ -118,4 +118,32 @@ final class CpuSoftmaxKernels {
             }
         });
     }
+
+    void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                           int rows, int vocab) {
+        par.forRows(rows, 8, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = lOff + r * vocab;
+                int label = labels[labOff + r];
+                float target = logits[o + label];
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < vocab; j++) {
+                    max = Math.max(max, logits[o + j]);
+                }
+                float sum = 0f;
+                for (int j = 0; j < vocab; j++) {
+                    float e = FastMath.exp(logits[o + j] - max);
+                    logits[o + j] = e;
+                    sum += e;
+                }
+                loss[r] = max + (float) Math.log(sum) - target;
+                float d = dloss[r];
+                float scale = d / sum;
+                for (int j = 0; j < vocab; j++) {
+                    logits[o + j] *= scale;
+                }
+                logits[o + label] -= d;
+            }
+        });
+    }
 }

@@ -192,6 +192,15 @@ public interface Kernels {
     void crossEntropyBackward(float[] logits, int lOff, int[] labels, int labOff, float[] lse, float[] dloss,
                               int rows, int vocab);
 
+    /**
+     * Training fast path: {@link #crossEntropyForward} and {@link #crossEntropyBackward} in one
+     * sweep (one exp per logit instead of two). Writes {@code loss[r]}; turns {@code logits} in
+     * place into {@code (softmax − onehot) · dloss[r]}. {@code dloss} must be known up front (it
+     * depends only on the loss mask).
+     */
+    void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                           int rows, int vocab);
+
     // ---------------------------------------------------------------- optimizer
 
     /**

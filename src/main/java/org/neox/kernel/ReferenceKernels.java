@@ -384,6 +384,14 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
+    public void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                                  int rows, int vocab) {
+        float[] lse = new float[rows];
+        crossEntropyForward(logits, lOff, labels, labOff, loss, lse, rows, vocab);
+        crossEntropyBackward(logits, lOff, labels, labOff, lse, dloss, rows, vocab);
+    }
+
+    @Override
     public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {

@@ -16,6 +16,11 @@ final class RowParallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** Body of task {@code t} of {@code tasks}. */
+    interface Task {
+        void run(int t);
+    }
+
     private final int threads;
     private final ExecutorService pool;
 
@@ -34,18 +39,21 @@ final class RowParallel implements AutoCloseable {
 
     void forRows(int rows, int minRowsPerTask, Body body) {
         int tasks = Math.min(threads, Math.max(1, rows / Math.max(1, minRowsPerTask)));
+        forTasks(tasks, t -> body.run((int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks)));
+    }
+
+    /** Runs tasks {@code 0 .. tasks-1} (at most {@link #threads()}), task 0 on the caller. */
+    void forTasks(int tasks, Task body) {
         if (tasks <= 1) {
-            body.run(0, rows);
+            body.run(0);
             return;
         }
-        @SuppressWarnings("unchecked")
         Future<?>[] futures = new Future<?>[tasks - 1];
         for (int t = 1; t < tasks; t++) {
-            int from = (int) ((long) rows * t / tasks);
-            int to = (int) ((long) rows * (t + 1) / tasks);
-            futures[t - 1] = pool.submit(() -> body.run(from, to));
+            int task = t;
+            futures[t - 1] = pool.submit(() -> body.run(task));
         }
-        body.run(0, (int) ((long) rows / tasks));
+        body.run(0);
         for (Future<?> f : futures) {
             try {
                 f.get();

@@ -208,6 +208,11 @@ class CpuKernelsTest {
         REF.crossEntropyBackward(g1, 0, labels, 0, s1, dl, rows, vocab);
         CPU.crossEntropyBackward(g2, 0, labels, 0, s1, dl, rows, vocab);
         close(g1, g2, 2e-6);
+        float[] g3 = logits.clone();
+        float[] l3 = new float[rows];
+        CPU.crossEntropyFused(g3, 0, labels, 0, dl, l3, rows, vocab);
+        close(l1, l3, 1e-5);
+        close(g1, g3, 2e-6);
     }
 
     @Test

@@ -1,0 +1,205 @@
+package org.neox.model;
+
+import org.neox.kernel.Kernels;
+import org.neox.kernel.RotaryTables;
+
+/**
+ * Self-attention between the fused QKV projection and the dense projection (spec §5.3):
+ * split of GPT-NeoX's head-interleaved {@code qkv [R, heads·3·hd]} (per head: q | k | v) into
+ * per-head {@code q, k, v [c, s, hd]}, rotary on the first {@code rd} dims of q and k,
+ * {@code softmax(scale·q·kᵀ, causal)} (fused kernel), attention dropout, {@code ctx = P·v},
+ * merged back to rows {@code [R, hl]} (column {@code head·hd + dim}).
+ *
+ * <p>Triangle mode computes, per block of {@link #block} query rows {@code [i0, i1)}, only the
+ * key columns {@code [0, i1)}: scores, softmax, {@code P·v} and all their gradients touch the
+ * blocks on or below the diagonal (about {@code (n+1)/2n} of the square for n blocks).
+ */
+final class AttentionCore {
+    /** Query rows per triangle block: 128 for long sequences, a quarter of short ones (tests). */
+    static int block(int seq) {
+        return Math.max(1, Math.min(128, seq / 4));
+    }
+
+    private final Kernels k;
+    private final Dims d;
+    private final RotaryTables rotary;
+    private final float scale;
+    private final boolean triangle;
+    private final float dropout;
+    private final int blk;
+
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, boolean triangle, float attentionDropout) {
+        this.k = k;
+        this.d = d;
+        this.rotary = rotary;
+        this.scale = (float) (1.0 / Math.sqrt(d.headDim()));
+        this.triangle = triangle;
+        this.dropout = attentionDropout;
+        this.blk = block(d.seq());
+    }
+
+    /** qkv [R, 3hl] → c.q, c.k, c.v (rotated) → c.probs → c.ctx [R, hl]; heads is scratch. */
+    void forward(float[] qkv, LayerCache c, float[] heads, boolean train, long seed, long counter) {
+        split(qkv, c.q, c.k, c.v);
+        if (rotary != null) {
+            k.rotaryForward(c.q, 0, d.count(), d.seq(), d.headDim(), rotary.rd(), rotary.cos(), rotary.sin());
+            k.rotaryForward(c.k, 0, d.count(), d.seq(), d.headDim(), rotary.rd(), rotary.cos(), rotary.sin());
+        }
+        int s = d.seq();
+        int hd = d.headDim();
+        int n = d.count();
+        float[] pd = c.probs;
+        if (triangle) {
+            forEachBlock((p, i0, i1) -> k.gemm(false, true, i1 - i0, i1, hd, 1f, c.q, (p * s + i0) * hd, hd,
+                    c.k, p * s * hd, hd, 0f, c.probs, (p * s + i0) * s, s));
+            k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
+            zeroAboveDiagonalInBlocks(c.probs);
+        } else {
+            k.gemmBatched(false, true, s, s, hd, 1f, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
+            k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
+        }
+        if (train && dropout > 0f) {
+            k.dropoutForward(c.probs, 0, c.probsDropped, 0, n * s * s, dropout, seed, counter);
+            pd = c.probsDropped;
+        }
+        if (triangle) {
+            float[] p2 = pd;
+            forEachBlock((p, i0, i1) -> k.gemm(false, false, i1 - i0, hd, i1, 1f, p2, (p * s + i0) * s, s,
+                    c.v, p * s * hd, hd, 0f, heads, (p * s + i0) * hd, hd));
+        } else {
+            k.gemmBatched(false, false, s, hd, s, 1f, pd, 0, s * s, c.v, 0, s * hd, 0f, heads, 0, s * hd, n);
+        }
+        headsToRows(heads, c.ctx);
+    }
+
+    /** dctx [R, hl] → dqkv [R, 3hl] (written), using scratch for per-head gradients. */
+    void backward(float[] dctx, LayerCache c, Scratch sc, float[] dqkv, boolean train, long seed, long counter) {
+        int s = d.seq();
+        int hd = d.headDim();
+        int n = d.count();
+        float[] dh = sc.heads;
+        rowsToHeads(dctx, dh);
+        float[] pd = train && dropout > 0f ? c.probsDropped : c.probs;
+        float[] dp = sc.dprobs;
+        if (triangle) {
+            forEachBlock((p, i0, i1) -> k.gemm(false, true, i1 - i0, i1, hd, 1f, dh, (p * s + i0) * hd, hd,
+                    c.v, p * s * hd, hd, 0f, dp, (p * s + i0) * s, s));
+            java.util.Arrays.fill(sc.dv, 0f);
+            forEachBlock((p, i0, i1) -> k.gemm(true, false, i1, hd, i1 - i0, 1f, pd, (p * s + i0) * s, s,
+                    dh, (p * s + i0) * hd, hd, 1f, sc.dv, p * s * hd, hd));
+        } else {
+            k.gemmBatched(false, true, s, s, hd, 1f, dh, 0, s * hd, c.v, 0, s * hd, 0f, dp, 0, s * s, n);
+            k.gemmBatched(true, false, s, hd, s, 1f, pd, 0, s * s, dh, 0, s * hd, 0f, sc.dv, 0, s * hd, n);
+        }
+        if (train && dropout > 0f) {
+            k.dropoutBackward(dp, 0, dp, 0, n * s * s, dropout, seed, counter);
+        }
+        if (triangle) {
+            k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
+            zeroAboveDiagonalInBlocks(dp);
+            forEachBlock((p, i0, i1) -> k.gemm(false, false, i1 - i0, hd, i1, 1f, dp, (p * s + i0) * s, s,
+                    c.k, p * s * hd, hd, 0f, sc.dq, (p * s + i0) * hd, hd));
+            java.util.Arrays.fill(sc.dk, 0f);
+            forEachBlock((p, i0, i1) -> k.gemm(true, false, i1, hd, i1 - i0, 1f, dp, (p * s + i0) * s, s,
+                    c.q, (p * s + i0) * hd, hd, 1f, sc.dk, p * s * hd, hd));
+        } else {
+            k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
+            k.gemmBatched(false, false, s, hd, s, 1f, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);
+            k.gemmBatched(true, false, s, hd, s, 1f, dp, 0, s * s, c.q, 0, s * hd, 0f, sc.dk, 0, s * hd, n);
+        }
+        if (rotary != null) {
+            k.rotaryBackward(sc.dq, 0, n, s, hd, rotary.rd(), rotary.cos(), rotary.sin());
+            k.rotaryBackward(sc.dk, 0, n, s, hd, rotary.rd(), rotary.cos(), rotary.sin());
+        }
+        merge(sc.dq, sc.dk, sc.dv, dqkv);
+    }
+
+    private interface BlockBody {
+        void run(int matrix, int i0, int i1);
+    }
+
+    private void forEachBlock(BlockBody body) {
+        int s = d.seq();
+        for (int p = 0; p < d.count(); p++) {
+            for (int i0 = 0; i0 < s; i0 += blk) {
+                body.run(p, i0, Math.min(s, i0 + blk));
+            }
+        }
+    }
+
+    /** Inside each diagonal block, entries j > i are read by the block GEMMs: make them 0. */
+    private void zeroAboveDiagonalInBlocks(float[] m) {
+        int s = d.seq();
+        for (int p = 0; p < d.count(); p++) {
+            for (int i = 0; i < s; i++) {
+                int end = Math.min(s, (i / blk + 1) * blk);
+                int o = (p * s + i) * s;
+                java.util.Arrays.fill(m, o + i + 1, o + end, 0f);
+            }
+        }
+    }
+
+    /** qkv row (b, t), column head·3hd + part·hd + j → part buffer [(b·H + head)·s + t, j]. */
+    private void split(float[] qkv, float[] q, float[] kk, float[] v) {
+        int s = d.seq();
+        int hd = d.headDim();
+        int heads = d.headsLocal();
+        for (int b = 0; b < d.batch(); b++) {
+            for (int t = 0; t < s; t++) {
+                int src = (b * s + t) * 3 * heads * hd;
+                for (int h = 0; h < heads; h++) {
+                    int dst = ((b * heads + h) * s + t) * hd;
+                    int o = src + h * 3 * hd;
+                    System.arraycopy(qkv, o, q, dst, hd);
+                    System.arraycopy(qkv, o + hd, kk, dst, hd);
+                    System.arraycopy(qkv, o + 2 * hd, v, dst, hd);
+                }
+            }
+        }
+    }
+
+    private void merge(float[] dq, float[] dk, float[] dv, float[] dqkv) {
+        int s = d.seq();
+        int hd = d.headDim();
+        int heads = d.headsLocal();
+        for (int b = 0; b < d.batch(); b++) {
+            for (int t = 0; t < s; t++) {
+                int dst = (b * s + t) * 3 * heads * hd;
+                for (int h = 0; h < heads; h++) {
+                    int src = ((b * heads + h) * s + t) * hd;
+                    int o = dst + h * 3 * hd;
+                    System.arraycopy(dq, src, dqkv, o, hd);
+                    System.arraycopy(dk, src, dqkv, o + hd, hd);
+                    System.arraycopy(dv, src, dqkv, o + 2 * hd, hd);
+                }
+            }
+        }
+    }
+
+    private void headsToRows(float[] heads, float[] rows) {
+        permute(heads, rows, true);
+    }
+
+    private void rowsToHeads(float[] rows, float[] heads) {
+        permute(heads, rows, false);
+    }
+
+    private void permute(float[] heads, float[] rows, boolean toRows) {
+        int s = d.seq();
+        int hd = d.headDim();
+        int nh = d.headsLocal();
+        for (int b = 0; b < d.batch(); b++) {
+            for (int h = 0; h < nh; h++) {
+                for (int t = 0; t < s; t++) {
+                    int ho = ((b * nh + h) * s + t) * hd;
+                    int ro = (b * s + t) * nh * hd + h * hd;
+                    if (toRows) {
+                        System.arraycopy(heads, ho, rows, ro, hd);
+                    } else {
+                        System.arraycopy(rows, ro, heads, ho, hd);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package org.neox.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.neox.comm.Communicator;
+import org.neox.kernel.Kernels;
+import org.neox.kernel.RotaryTables;
+import org.neox.model.ModelSpec.PosEmb;
+import org.neox.tensor.ParamStore;
+import org.neox.tensor.ParamView;
+import org.neox.tensor.TokenBatch;
+
+/**
+ * GPT-NeoX v2.0 (spec §5) on one tensor-parallel rank: the layer-spec list
+ * {@code 0 embedding, 2..L+1 transformer layers, L+3 final norm, L+4 output} (specs 1 and L+2
+ * are GPT-NeoX's parameter-free transposes, which our {@code [b, s, h]} layout does not need),
+ * with all parameters in one flat buffer and all gradients in another, named as GPT-NeoX's
+ * sequential checkpoint.
+ *
+ * <p>A pipeline stage owns the contiguous spec range {@code [firstSpec, endSpec)}: the stage
+ * input is tokens when it owns spec 0, else the previous stage's hidden states {@code [R, h]};
+ * the final norm and output (specs L+3, L+4) must be owned together by the last stage. With tied
+ * weights the last stage holds its own copy of {@code sequential.0.word_embeddings.weight}
+ * (DeepSpeed's tied layer; the trainer all-reduces its gradient between first and last stage).
+ * One micro-batch is in flight per model at a time. Not thread-safe.
+ */
+public final class GPTNeoXModel {
+    private final ModelSpec spec;
+    private final TensorParallel tp;
+    private final ParamStore store = new ParamStore();
+    private final int firstSpec;
+    private final int endSpec;
+    private final int layerStart;
+    private final EmbeddingLayer embedding;
+    private final List<TransformerLayer> layers = new ArrayList<>();
+    private final OutputHead head;
+    private PassBuffers buffers;
+
+    /** The whole model (every layer spec) on one pipeline stage. */
+    public GPTNeoXModel(ModelSpec spec, Kernels kernels, Communicator tensorGroup, long seed) {
+        this(spec, kernels, tensorGroup, seed, 0, spec.numLayers() + 5);
+    }
+
+    /** The pipeline stage owning layer specs {@code [firstSpec, endSpec)} of spec §5.1. */
+    public GPTNeoXModel(ModelSpec spec, Kernels kernels, Communicator tensorGroup, long seed, int firstSpec, int endSpec) {
+        int total = spec.numLayers() + 5;
+        if (firstSpec < 0 || endSpec > total || firstSpec >= endSpec || (endSpec > spec.finalNormSpecIndex() && endSpec != total)) {
+            throw new IllegalArgumentException("layer-spec range [" + firstSpec + ", " + endSpec + ") is not a valid stage of "
+                    + total + " specs (the final norm and output must stay together)");
+        }
+        this.spec = spec;
+        this.tp = new TensorParallel(tensorGroup);
+        this.firstSpec = firstSpec;
+        this.endSpec = endSpec;
+        tp.split(spec.numHeads(), "num_attention_heads");
+        RotaryTables rotary = spec.posEmb() == PosEmb.ROTARY
+                ? RotaryTables.of(spec.seqLength(), RotaryTables.rotaryDims(spec.headDim(), spec.rotaryPct()),
+                spec.rotaryEmbBase()) : null;
+        boolean last = endSpec == total;
+        boolean needsEmbedding = firstSpec == 0 || (last && !spec.noWeightTying());
+        embedding = needsEmbedding ? new EmbeddingLayer(spec, store, kernels, tp) : null;
+        this.layerStart = Math.max(0, firstSpec - 2);
+        int layerEnd = Math.min(spec.numLayers(), endSpec - 2);
+        for (int i = layerStart; i < layerEnd; i++) {
+            layers.add(new TransformerLayer(i, spec, rotary, store, kernels, tp));
+        }
+        head = last ? new OutputHead(spec, store, kernels, tp, embedding) : null;
+        store.allocate();
+        initialise(seed);
+    }
+
+    private void initialise(long seed) {
+        Initializer init = new Initializer(seed, tp.rank(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd());
+        float[] p = store.params();
+        for (ParamView v : store.views()) {
+            boolean table = v.name().endsWith("_embeddings.weight") || v.name().endsWith("final_linear.weight");
+            if (table) {
+                init.fill(spec.initMethod(), p, v);
+            }
+        }
+        for (TransformerLayer l : layers) {
+            l.init(p, init, spec, store);
+        }
+        if (head != null) {
+            head.norm.init(p);
+        }
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public float[] params() {
+        return store.params();
+    }
+
+    public float[] grads() {
+        return store.grads();
+    }
+
+    /** Named views into {@link #params()} / {@link #grads()}, in buffer order, with the §5.8 decay flag. */
+    public List<ParamView> views() {
+        return store.views();
+    }
+
+    public long parameterCount() {
+        return store.size();
+    }
+
+    public void zeroGrads() {
+        java.util.Arrays.fill(store.grads(), 0f);
+    }
+
+    /**
+     * Forward and backward of one micro-batch: returns the mean masked loss
+     * {@code Σ CE·mask / Σ mask} and ACCUMULATES {@code lossScaleForBackward · d(loss)/dθ} into
+     * {@link #grads()}. Dropout masks derive from {@code dropoutSeed} (vary it per micro-batch).
+     */
+    public float forwardBackward(TokenBatch b, float lossScaleForBackward, long dropoutSeed) {
+        requireWhole();
+        stageForward(b.tokens(), null, b.batch(), b.seq(), dropoutSeed);
+        return stageBackward(b, null, lossScaleForBackward, dropoutSeed, null);
+    }
+
+    /** Mean masked loss without dropout and without touching gradients. */
+    public float evalLoss(TokenBatch b) {
+        requireWhole();
+        PassBuffers pb = bind(b.batch(), b.seq());
+        forwardLayers(b.tokens(), null, pb, false, 0);
+        int r = pb.dims.rows();
+        head.logits(pb.hidden[layers.size()], pb.normOut, pb.normA, pb.normB, pb.logits, r);
+        return head.loss(pb.logits, b.labels(), b.lossMask(), pb.loss, pb.lse, r);
+    }
+
+    /** Logits {@code out [batch·seq, V'/p]} for tokens {@code [batch, seq]}, no dropout. */
+    public void logits(int[] tokens, int batch, int seq, float[] out) {
+        requireWhole();
+        PassBuffers pb = bind(batch, seq);
+        forwardLayers(tokens, null, pb, false, 0);
+        int r = pb.dims.rows();
+        head.logits(pb.hidden[layers.size()], pb.normOut, pb.normA, pb.normB, pb.logits, r);
+        System.arraycopy(pb.logits, 0, out, 0, pb.logits.length);
+    }
+
+    /**
+     * Pipeline-stage forward in training mode: input is {@code tokens} on the first stage, else
+     * {@code hiddenIn [batch·seq, h]}. Returns this stage's last hidden states {@code [R, h]}
+     * (a model-owned buffer, valid until the next call; on the last stage the final norm's input).
+     */
+    public float[] stageForward(int[] tokens, float[] hiddenIn, int batch, int seq, long dropoutSeed) {
+        PassBuffers pb = bind(batch, seq);
+        forwardLayers(tokens, hiddenIn, pb, true, dropoutSeed);
+        return pb.hidden[layers.size()];
+    }
+
+    /**
+     * Pipeline-stage backward of the last {@link #stageForward}. The last stage takes the batch
+     * (labels, loss mask) and returns the loss; other stages take {@code dOut [R, h]}, the
+     * gradient of their output, and return NaN. Writes the gradient of the stage input into
+     * {@code dIn [R, h]} unless this is the first stage (then {@code dIn} may be null).
+     */
+    public float stageBackward(TokenBatch b, float[] dOut, float lossScale, long dropoutSeed, float[] dIn) {
+        PassBuffers pb = buffers;
+        int r = pb.dims.rows();
+        float[] d = pb.gradA;
+        float loss = Float.NaN;
+        if (head != null) {
+            float[] top = pb.hidden[layers.size()];
+            head.logits(top, pb.normOut, pb.normA, pb.normB, pb.logits, r);
+            loss = head.lossAndBackward(pb.logits, b.labels(), b.lossMask(), pb.loss, lossScale, top,
+                    pb.normOut, pb.normA, pb.normB, pb.dloss, pb.gradB, d, r);
+        } else {
+            System.arraycopy(dOut, 0, d, 0, r * spec.hiddenSize());
+        }
+        d = backwardLayers(pb, d, dropoutSeed);
+        if (firstSpec == 0) {
+            embedding.backward(pb.tokens, d, pb.dims, true, dropoutSeed);
+        } else {
+            System.arraycopy(d, 0, dIn, 0, r * spec.hiddenSize());
+        }
+        return loss;
+    }
+
+    /** Bytes of per-layer activation caches for a (batch, seq) pass (drops with checkpointing). */
+    public long activationCacheBytes(int batch, int seq) {
+        return bind(batch, seq).cacheBytes();
+    }
+
+    private void requireWhole() {
+        if (firstSpec != 0 || endSpec != spec.numLayers() + 5) {
+            throw new IllegalStateException("this model holds only layer specs [" + firstSpec + ", " + endSpec + ")");
+        }
+    }
+
+    private void forwardLayers(int[] tokens, float[] hiddenIn, PassBuffers pb, boolean train, long seed) {
+        if (firstSpec == 0) {
+            pb.tokens = tokens;
+            embedding.forward(tokens, pb.hidden[0], pb.dims, train, seed);
+        } else {
+            System.arraycopy(hiddenIn, 0, pb.hidden[0], 0, pb.hidden[0].length);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).forward(pb.hidden[i], pb.hidden[i + 1], cacheFor(pb, i), pb.scratch, train, seed);
+        }
+    }
+
+    /**
+     * Layers in reverse. With checkpointing, each chunk of {@code checkpoint_num_layers} layers
+     * is recomputed from its kept input before its backward (dropout masks are counter-based, so
+     * the recomputation is exact).
+     */
+    private float[] backwardLayers(PassBuffers pb, float[] dout, long seed) {
+        float[] d = dout;
+        float[] other = pb.gradB;
+        int n = spec.checkpointActivations() ? spec.checkpointNumLayers() : Math.max(1, layers.size());
+        for (int chunkEnd = layers.size(); chunkEnd > 0; chunkEnd -= n) {
+            int chunkStart = Math.max(0, chunkEnd - n);
+            // The last chunk's caches are still those the forward pass just wrote.
+            if (spec.checkpointActivations() && chunkEnd != layers.size()) {
+                for (int i = chunkStart; i < chunkEnd; i++) {
+                    layers.get(i).forward(pb.hidden[i], pb.hidden[i + 1], cacheFor(pb, i), pb.scratch, true, seed);
+                }
+            }
+            for (int i = chunkEnd - 1; i >= chunkStart; i--) {
+                layers.get(i).backward(d, pb.hidden[i], other, cacheFor(pb, i), pb.scratch, true, seed);
+                float[] t = d;
+                d = other;
+                other = t;
+            }
+        }
+        return d;
+    }
+
+    private LayerCache cacheFor(PassBuffers pb, int layer) {
+        return pb.caches[layer % pb.caches.length];
+    }
+
+    private PassBuffers bind(int batch, int seq) {
+        if (seq > spec.seqLength()) {
+            throw new IllegalArgumentException("sequence length " + seq + " exceeds seq_length " + spec.seqLength());
+        }
+        Dims d = new Dims(batch, seq, spec.hiddenSize(), spec.numHeads() / tp.size(), spec.headDim(),
+                4 * spec.hiddenSize() / tp.size());
+        if (buffers == null || !buffers.dims.equals(d)) {
+            buffers = null;
+            int caches = spec.checkpointActivations() ? Math.min(spec.checkpointNumLayers(), layers.size()) : layers.size();
+            int vocab = head != null ? tp.split(spec.paddedVocabSize(), "padded vocab size") : 0;
+            buffers = new PassBuffers(d, layers.size(), Math.max(1, caches), spec.attentionDropout() > 0,
+                    !spec.gptJResidual(), vocab);
+            for (TransformerLayer l : layers) {
+                l.bind(d);
+            }
+        }
+        return buffers;
+    }
+}

@@ -1,0 +1,167 @@
+package org.neox.model;
+
+import java.util.Locale;
+
+/**
+ * The model hyper-parameters of GPT-NeoX v2.0 that the layers need (spec §5), with the
+ * NeoXArgs key each field comes from. The lead maps NeoXArgs to this record; the enums parse the
+ * YAML spellings.
+ *
+ * @param numLayers num_layers (L)
+ * @param hiddenSize hidden_size (h)
+ * @param numHeads num_attention_heads
+ * @param seqLength seq_length (the longest sequence a batch may have)
+ * @param maxPositionEmbeddings max_position_embeddings (learned table rows)
+ * @param paddedVocabSize padded vocab V' (spec §4)
+ * @param posEmb pos_emb
+ * @param rotaryPct rotary_pct
+ * @param rotaryEmbBase rotary_emb_base
+ * @param norm norm
+ * @param layernormEps layernorm_epsilon
+ * @param rmsNormEps rms_norm_epsilon
+ * @param scalenormEps scalenorm_epsilon
+ * @param gptJResidual gpt_j_residual (parallel attention + MLP)
+ * @param gptJTied gpt_j_tied (both branches read input_layernorm's output)
+ * @param noWeightTying no_weight_tying (true: untied final_linear)
+ * @param activation activation
+ * @param biasGeluFusion bias_gelu_fusion (selects the tanh GeLU approximation)
+ * @param initMethod init_method
+ * @param outputLayerInitMethod output_layer_init_method
+ * @param initMethodStd init_method_std
+ * @param attentionDropout attention_dropout
+ * @param hiddenDropout hidden_dropout
+ * @param checkpointActivations checkpoint_activations
+ * @param checkpointNumLayers checkpoint_num_layers
+ * @param useTriangleAttn use_triangle_attn (block-triangular causal attention)
+ */
+public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLength, int maxPositionEmbeddings,
+                        int paddedVocabSize, PosEmb posEmb, double rotaryPct, double rotaryEmbBase, Norm norm,
+                        double layernormEps, double rmsNormEps, double scalenormEps, boolean gptJResidual,
+                        boolean gptJTied, boolean noWeightTying, Activation activation, boolean biasGeluFusion,
+                        InitMethod initMethod, InitMethod outputLayerInitMethod, double initMethodStd,
+                        double attentionDropout, double hiddenDropout, boolean checkpointActivations,
+                        int checkpointNumLayers, boolean useTriangleAttn) {
+
+    public ModelSpec {
+        if (hiddenSize % numHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numHeads);
+        }
+        if (posEmb == PosEmb.LEARNED && maxPositionEmbeddings < seqLength) {
+            throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings + " < seq_length " + seqLength);
+        }
+        if (checkpointNumLayers < 1) {
+            throw new IllegalArgumentException("checkpoint_num_layers must be >= 1, got " + checkpointNumLayers);
+        }
+    }
+
+    /** GPT-NeoX's defaults for everything but the sizes (untied output, as in our configs; rotary). */
+    public static ModelSpec defaults(int numLayers, int hidden, int heads, int seq, int paddedVocab) {
+        return new ModelSpec(numLayers, hidden, heads, seq, seq, paddedVocab, PosEmb.ROTARY, 1.0, 10000,
+                Norm.LAYERNORM, 1e-5, 1e-8, 1e-5, false, false, true, Activation.GELU, false,
+                InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.02, 0.0, 0.0, false, 1, false);
+    }
+
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    /** Index of transformer layer i in the layer-spec list (spec §5.1). */
+    public static int layerSpecIndex(int layer) {
+        return layer + 2;
+    }
+
+    public int finalNormSpecIndex() {
+        return numLayers + 3;
+    }
+
+    public int outputSpecIndex() {
+        return numLayers + 4;
+    }
+
+    public ModelSpec withPosEmb(PosEmb p) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, p,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+    }
+
+    public ModelSpec withNorm(Norm n, boolean parallelResidual, boolean tiedNorms, boolean untiedOutput, boolean tanhGelu) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, n, layernormEps, rmsNormEps, scalenormEps, parallelResidual, tiedNorms,
+                untiedOutput, activation, tanhGelu, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+    }
+
+    public ModelSpec withRotaryPct(double pct) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                pct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+    }
+
+    public ModelSpec withDropout(double attention, double hidden) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+    }
+
+    public ModelSpec withMemory(boolean checkpoint, int checkpointLayers, boolean triangle) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle);
+    }
+
+    public ModelSpec withInit(InitMethod init, InitMethod outputInit, double std) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, init, outputInit, std,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+    }
+
+    /** pos_emb values; alibi and rpe are not implemented. */
+    public enum PosEmb {
+        LEARNED, ROTARY, SINUSOIDAL, NONE;
+
+        public static PosEmb of(String s) {
+            return parse(PosEmb.class, s, "pos_emb");
+        }
+    }
+
+    /** norm values. */
+    public enum Norm {
+        LAYERNORM, RMSNORM, SCALENORM;
+
+        public static Norm of(String s) {
+            return parse(Norm.class, s, "norm");
+        }
+    }
+
+    /** activation values implemented so far. */
+    public enum Activation {
+        GELU;
+
+        public static Activation of(String s) {
+            return parse(Activation.class, s, "activation");
+        }
+    }
+
+    /** init_method / output_layer_init_method values (spec §5.7). */
+    public enum InitMethod {
+        NORMAL, SCALED_NORMAL, SMALL_INIT, WANG_INIT, XAVIER_UNIFORM, XAVIER_NORMAL;
+
+        public static InitMethod of(String s) {
+            return parse(InitMethod.class, s, "init_method");
+        }
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String s, String key) {
+        try {
+            return Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " '" + s + "' is not supported; expected one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT), e);
+        }
+    }
+}

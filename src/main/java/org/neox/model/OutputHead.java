@@ -1,0 +1,88 @@
+package org.neox.model;
+
+import org.neox.kernel.Kernels;
+import org.neox.tensor.ParamStore;
+
+/**
+ * Layer specs L+3 (final norm) and L+4 (output): {@code logits [R, V'/p] = norm(x) · Wᵀ} with W
+ * the untied {@code final_linear.weight [V'/p, h]} (column-parallel) or, tied, the word
+ * embedding; then the masked mean cross-entropy of spec §3.6. The logits buffer is turned into
+ * its gradient in place by backward.
+ */
+final class OutputHead {
+    private final Kernels k;
+    private final ParamStore store;
+    private final TensorParallel tp;
+    final NormLayer norm;
+    private final int h;
+    private final int vocabLocal;
+    final int weightOff;
+
+    /** @param embedding the (tied) word embedding; null when untied and the stage does not own spec 0 */
+    OutputHead(ModelSpec spec, ParamStore store, Kernels k, TensorParallel tp, EmbeddingLayer embedding) {
+        this.k = k;
+        this.store = store;
+        this.tp = tp;
+        this.h = spec.hiddenSize();
+        this.norm = new NormLayer("sequential." + spec.finalNormSpecIndex() + ".norm", spec, store, k);
+        this.vocabLocal = tp.split(spec.paddedVocabSize(), "padded vocab size");
+        this.weightOff = spec.noWeightTying()
+                ? store.add("sequential." + spec.outputSpecIndex() + ".final_linear.weight", true, vocabLocal, h)
+                : embedding.wordOff;
+    }
+
+    /** x [R, h] → normOut [R, h] (stats in a, b) → logits [R, V'/p]. */
+    void logits(float[] x, float[] normOut, float[] a, float[] b, float[] logits, int rows) {
+        norm.forward(x, 0, normOut, 0, a, b, rows);
+        tp.copyToRegionForward(normOut, 0, rows * h);
+        k.gemm(false, true, rows, vocabLocal, h, 1f, normOut, 0, h, store.params(), weightOff, h, 0f, logits, 0, vocabLocal);
+    }
+
+    /**
+     * Per-row losses into {@code loss [R]}, logsumexp into {@code lse}; returns
+     * {@code Σ loss·mask / Σ mask} (0 when the mask is all zero).
+     */
+    float loss(float[] logits, int[] labels, float[] mask, float[] loss, float[] lse, int rows) {
+        if (tp.size() > 1) {
+            throw new UnsupportedOperationException("vocab-parallel cross-entropy over " + tp.size() + " ranks");
+        }
+        k.crossEntropyForward(logits, 0, labels, 0, loss, lse, rows, vocabLocal);
+        double num = 0;
+        double den = 0;
+        for (int r = 0; r < rows; r++) {
+            num += (double) loss[r] * mask[r];
+            den += mask[r];
+        }
+        return den == 0 ? 0f : (float) (num / den);
+    }
+
+    /**
+     * Training path: per-row losses into {@code loss [R]} and, in the same sweep, the logits
+     * turned in place into the gradient of {@code lossScale · mean masked loss}; then the output
+     * layer and final norm backward down to {@code dx [R, h]}. Returns the mean masked loss.
+     * {@code dloss} is scratch {@code [R]}, {@code dnorm} scratch {@code [R, h]}.
+     */
+    float lossAndBackward(float[] logits, int[] labels, float[] mask, float[] loss, float lossScale, float[] x,
+                          float[] normOut, float[] a, float[] b, float[] dloss, float[] dnorm, float[] dx, int rows) {
+        if (tp.size() > 1) {
+            throw new UnsupportedOperationException("vocab-parallel cross-entropy over " + tp.size() + " ranks");
+        }
+        double den = 0;
+        for (int r = 0; r < rows; r++) {
+            den += mask[r];
+        }
+        for (int r = 0; r < rows; r++) {
+            dloss[r] = den == 0 ? 0f : (float) (mask[r] * lossScale / den);
+        }
+        k.crossEntropyFused(logits, 0, labels, 0, dloss, loss, rows, vocabLocal);
+        double num = 0;
+        for (int r = 0; r < rows; r++) {
+            num += (double) loss[r] * mask[r];
+        }
+        k.gemm(true, false, vocabLocal, h, rows, 1f, logits, 0, vocabLocal, normOut, 0, h, 1f, store.grads(), weightOff, h);
+        k.gemm(false, false, rows, h, vocabLocal, 1f, logits, 0, vocabLocal, store.params(), weightOff, h, 0f, dnorm, 0, h);
+        tp.copyToRegionBackward(dnorm, 0, rows * h);
+        norm.backward(dnorm, 0, x, 0, a, b, dx, 0, rows);
+        return den == 0 ? 0f : (float) (num / den);
+    }
+}

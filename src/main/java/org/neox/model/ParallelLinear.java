@@ -1,0 +1,75 @@
+package org.neox.model;
+
+import org.neox.kernel.Kernels;
+import org.neox.tensor.ParamStore;
+
+/**
+ * Megatron's ColumnParallelLinear / RowParallelLinear (spec §6.2), torch weight layout
+ * {@code W [outLocal, inLocal]}. Column: this rank owns output rows {@code outGlobal/p}; input
+ * replicated ({@code copyToRegion}). Row: owns input columns {@code inGlobal/p}; partial outputs
+ * summed ({@code reduceFromRegion}); bias full-size, added after the sum.
+ * Activations are {@code [rows, features]} row-major.
+ */
+final class ParallelLinear {
+    enum Kind { COLUMN, ROW }
+
+    private final Kind kind;
+    private final Kernels k;
+    private final ParamStore store;
+    private final TensorParallel tp;
+    final int in;
+    final int out;
+    final int wOff;
+    final int bOff;
+    final String weightName;
+
+    ParallelLinear(Kind kind, String prefix, int inGlobal, int outGlobal, boolean bias,
+                   ParamStore store, Kernels k, TensorParallel tp) {
+        this.kind = kind;
+        this.k = k;
+        this.store = store;
+        this.tp = tp;
+        this.in = kind == Kind.ROW ? tp.split(inGlobal, prefix + " input features") : inGlobal;
+        this.out = kind == Kind.COLUMN ? tp.split(outGlobal, prefix + " output features") : outGlobal;
+        this.weightName = prefix + ".weight";
+        this.wOff = store.add(weightName, true, out, in);
+        this.bOff = bias ? store.add(prefix + ".bias", false, out) : -1;
+    }
+
+    /** {@code y[rows, out] = x[rows, in] · Wᵀ + b} (the sum over ranks for row-parallel). */
+    void forward(float[] x, int xOff, float[] y, int yOff, int rows) {
+        float[] p = store.params();
+        if (kind == Kind.COLUMN) {
+            tp.copyToRegionForward(x, xOff, rows * in);
+        }
+        k.gemm(false, true, rows, out, in, 1f, x, xOff, in, p, wOff, in, 0f, y, yOff, out);
+        if (kind == Kind.ROW) {
+            tp.reduceFromRegionForward(y, yOff, rows * out);
+        }
+        if (bOff >= 0) {
+            k.biasAdd(y, yOff, p, bOff, rows, out);
+        }
+    }
+
+    /**
+     * Accumulates dW += dyᵀ·x and db += Σ dy; writes {@code dx[rows, in] = dy · W} (all-reduced for
+     * column-parallel). {@code dx == null} skips the input gradient.
+     */
+    void backward(float[] dy, int dyOff, float[] x, int xOff, float[] dx, int dxOff, int rows) {
+        float[] p = store.params();
+        float[] g = store.grads();
+        if (kind == Kind.ROW) {
+            tp.reduceFromRegionBackward(dy, dyOff, rows * out);
+        }
+        if (bOff >= 0) {
+            k.biasGrad(dy, dyOff, g, bOff, rows, out);
+        }
+        k.gemm(true, false, out, in, rows, 1f, dy, dyOff, out, x, xOff, in, 1f, g, wOff, in);
+        if (dx != null) {
+            k.gemm(false, false, rows, in, out, 1f, dy, dyOff, out, p, wOff, in, 0f, dx, dxOff, in);
+            if (kind == Kind.COLUMN) {
+                tp.copyToRegionBackward(dx, dxOff, rows * in);
+            }
+        }
+    }
+}

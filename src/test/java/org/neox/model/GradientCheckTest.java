@@ -1,0 +1,86 @@
+package org.neox.model;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.neox.kernel.ReferenceKernels;
+import org.neox.model.ModelSpec.Norm;
+import org.neox.model.ModelSpec.PosEmb;
+import org.neox.tensor.ParamView;
+import org.neox.tensor.TokenBatch;
+
+/**
+ * Finite-difference checks of the whole tiny model's gradients, one random direction per
+ * parameter tensor (unit length; which checks every layer's backward through the tensors it owns):
+ * {@code (L(θ+εu) − L(θ−εu)) / 2ε} against {@code g·u}, ε = 1e-2 on the reference kernels.
+ * Tolerance 2e-2 relative + 2e-4 absolute: activations are stored in float, so the difference
+ * quotient carries ~1e-6·L/ε of rounding noise.
+ */
+class GradientCheckTest {
+
+    static Stream<Arguments> variants() {
+        ModelSpec base = TinyModels.spec();
+        return Stream.of(
+                Arguments.of("rotary-layernorm-sequential-untied", base),
+                Arguments.of("learned-rmsnorm-parallel-tied",
+                        base.withPosEmb(PosEmb.LEARNED).withNorm(Norm.RMSNORM, true, false, false, false)),
+                Arguments.of("sinusoidal-scalenorm-gptj-tied-tanh",
+                        base.withPosEmb(PosEmb.SINUSOIDAL).withNorm(Norm.SCALENORM, true, true, true, true)),
+                Arguments.of("partial-rotary-triangle-dropout",
+                        base.withRotaryPct(0.5).withMemory(false, 1, true).withDropout(0.1, 0.1)),
+                Arguments.of("no-posemb-checkpointed",
+                        base.withPosEmb(PosEmb.NONE).withMemory(true, 1, false).withDropout(0.0, 0.2)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void gradientsMatchFiniteDifferences(String name, ModelSpec spec) {
+        GPTNeoXModel m = TinyModels.model(spec, new ReferenceKernels());
+        TokenBatch b = TinyModels.batch(2, 8, 5);
+        long dropSeed = 99;
+        m.zeroGrads();
+        m.forwardBackward(b, 1f, dropSeed);
+        float[] g = m.grads().clone();
+        float[] p = m.params();
+        Random rnd = new Random(3);
+        float eps = 1e-2f;
+        for (ParamView v : m.views()) {
+            double[] u = new double[v.numel()];
+            double norm = 0;
+            for (int i = 0; i < u.length; i++) {
+                u[i] = rnd.nextGaussian();
+                norm += u[i] * u[i];
+            }
+            double an = 0;
+            for (int i = 0; i < u.length; i++) {
+                u[i] /= Math.sqrt(norm);
+                an += u[i] * g[v.offset() + i];
+            }
+            float[] saved = java.util.Arrays.copyOfRange(p, v.offset(), v.offset() + u.length);
+            shift(p, v.offset(), saved, u, eps);
+            double plus = loss(m, b, dropSeed);
+            shift(p, v.offset(), saved, u, -eps);
+            double minus = loss(m, b, dropSeed);
+            System.arraycopy(saved, 0, p, v.offset(), saved.length);
+            double fd = (plus - minus) / (2 * eps);
+            assertTrue(Math.abs(fd - an) <= 2e-2 * Math.abs(an) + 2e-4,
+                    name + " " + v.name() + ": finite difference " + fd + " vs backward " + an);
+        }
+    }
+
+    private static void shift(float[] p, int off, float[] saved, double[] u, float eps) {
+        for (int i = 0; i < u.length; i++) {
+            p[off + i] = (float) (saved[i] + eps * u[i]);
+        }
+    }
+
+    private static double loss(GPTNeoXModel m, TokenBatch b, long dropSeed) {
+        float l = m.forwardBackward(b, 0f, dropSeed);
+        m.zeroGrads();
+        return l;
+    }
+}
