@@ -165,6 +165,11 @@ static void check_softmax_xent_adam(const nk_ops *cpu, const nk_ops *gpu) {
     cpu->xent_bwd(l1, labels, s1, dl, rows, vocab);
     gpu->xent_bwd(l2, labels, s1, dl, rows, vocab);
     compare("xent_bwd", l1, l2, rows * vocab, 2e-6);
+    memcpy(l1, l, (size_t) rows * vocab * 4), memcpy(l2, l, (size_t) rows * vocab * 4);
+    cpu->xent_fused(l1, labels, dl, loss1, rows, vocab);
+    gpu->xent_fused(l2, labels, dl, loss2, rows, vocab);
+    compare("xent_fused loss", loss1, loss2, rows, 2e-5);
+    compare("xent_fused dlogits", l1, l2, rows * vocab, 2e-6);
     int np = 70000;
     for (int w = 0; w < 2; w++) {
         float *p1 = rnd(np, 1), *gr = rnd(np, 1), *mm1 = rnd(np, 0.1f), *vv1 = rnd(np, 0.1f);

@@ -322,6 +322,30 @@ static void xent_bwd(float *logits, const int32_t *labels, const float *lse, con
     }
 }
 
+/* One exp per logit: e_j = exp(l_j - max) is stored in place, then scaled to (p_j - [j==label])·d. */
+static void xent_fused(float *logits, const int32_t *labels, const float *dloss, float *loss, int rows, int vocab) {
+#pragma omp parallel for schedule(static) PAR((long) rows * vocab)
+    for (int r = 0; r < rows; r++) {
+        float *l = logits + (size_t) r * vocab;
+        float mx = -FLT_MAX;
+        for (int j = 0; j < vocab; j++) mx = fmaxf(mx, l[j]);
+        float target = l[labels[r]], sum = 0.f;
+        for (int j = 0; j < vocab; j++) {
+            float e = expf(l[j] - mx);
+            l[j] = e;
+            sum += e;
+        }
+        loss[r] = mx + logf(sum) - target;
+        float d = dloss[r], scale = d / sum;
+        if (d == 0.f) {
+            memset(l, 0, (size_t) vocab * sizeof(float));
+            continue;
+        }
+        for (int j = 0; j < vocab; j++) l[j] *= scale;
+        l[labels[r]] -= d;
+    }
+}
+
 static void adam(float *p, const float *g, float *m, float *v, int64_t len, float lr, float beta1, float beta2,
                  float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale) {
     float wdAdam = adamW ? 0.f : weightDecay, wdW = adamW ? weightDecay : 0.f;
@@ -343,7 +367,7 @@ static const nk_ops CPU_OPS = {
     layernorm_fwd, layernorm_bwd, rmsnorm_fwd, rmsnorm_bwd, scalenorm_fwd, scalenorm_bwd,
     bias_add, bias_grad, gelu_fwd, gelu_bwd, dropout,
     embedding_fwd, embedding_bwd, rotary,
-    causal_softmax_fwd, causal_softmax_bwd, xent_fwd, xent_bwd, adam,
+    causal_softmax_fwd, causal_softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
 };
 
 const nk_ops *nk_cpu_ops(int threads) {

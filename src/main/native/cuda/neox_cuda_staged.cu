@@ -275,6 +275,21 @@ void xent_bwd(float *logits, const int32_t *labels, const float *lse, const floa
     finish("xent_bwd");
 }
 
+/* Two passes on the device (forward then backward kernel); the host sees one call. */
+void xent_fused(float *logits, const int32_t *labels, const float *dloss, float *loss, int rows, int vocab) {
+    LOCK;
+    int64_t n = (int64_t) rows * vocab;
+    float *dl = up(0, logits, n);
+    const int32_t *dt = up(1, labels, rows);
+    const float *dd = up(2, dloss, rows);
+    float *dloss_out = (float *) slot(3, rows * 4 + 4), *dlse = (float *) slot(4, rows * 4 + 4);
+    nkc_xent_fwd(g_stream, dl, dt, dloss_out, dlse, rows, vocab);
+    nkc_xent_bwd(g_stream, dl, dt, dlse, dd, rows, vocab);
+    down(loss, dloss_out, rows);
+    down(logits, dl, n);
+    finish("xent_fused");
+}
+
 void adam(float *p, const float *g, float *m, float *v, int64_t len, float lr, float b1, float b2, float eps,
           float wd, int adamW, float bc1, float bc2, float gs) {
     LOCK;
@@ -293,7 +308,7 @@ nk_ops g_ops = {
     layernorm_fwd, layernorm_bwd, rmsnorm_fwd, rmsnorm_bwd, scalenorm_fwd, scalenorm_bwd,
     bias_add, bias_grad, gelu_fwd, gelu_bwd, dropout,
     embedding_fwd, embedding_bwd, rotary,
-    softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, adam,
+    softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
 };
 
 }  // namespace

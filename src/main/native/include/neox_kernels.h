@@ -75,6 +75,9 @@ typedef struct nk_ops {
     void (*xent_bwd)(float *logits, const int32_t *labels, const float *lse, const float *dloss,
                      int rows, int vocab);
 
+    /* xent_fwd + xent_bwd in one sweep: writes loss, turns logits into dlogits in place. */
+    void (*xent_fused)(float *logits, const int32_t *labels, const float *dloss, float *loss, int rows, int vocab);
+
     /* p, g, m, v already offset; len elements. */
     void (*adam)(float *p, const float *g, float *m, float *v, int64_t len, float lr, float beta1,
                  float beta2, float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale);

@@ -265,6 +265,15 @@ JNIEXPORT void JFN(nXentBwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray l, ji
     RUN(OPS->xent_bwd(pl, pt, pe, pd, rows, vocab));
 }
 
+JNIEXPORT void JFN(nXentFused)(JNIEnv *env, jclass cls, jlong h, jfloatArray l, jint lOff, jintArray lab,
+                               jint labOff, jfloatArray dloss, jfloatArray loss, jint rows, jint vocab) {
+    BEGIN;
+    float *pl = F(l, lOff, 1);
+    int32_t *pt = I(lab, labOff);
+    float *pd = F(dloss, 0, 0), *po = F(loss, 0, 1);
+    RUN(OPS->xent_fused(pl, pt, pd, po, rows, vocab));
+}
+
 JNIEXPORT void JFN(nAdam)(JNIEnv *env, jclass cls, jlong h, jfloatArray p, jfloatArray g, jfloatArray m,
                           jfloatArray v, jint off, jint len, jfloat lr, jfloat b1, jfloat b2, jfloat eps,
                           jfloat wd, jboolean adamW, jfloat bc1, jfloat bc2, jfloat gs) {

@@ -339,6 +339,16 @@ public final class NativeKernels implements Kernels {
         nXentBwd(h, logits, lOff, labels, labOff, lse, dloss, rows, vocab);
     }
 
+    @Override
+    public void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                                  int rows, int vocab) {
+        checkLabels(labels, labOff, rows, vocab);
+        need(logits, lOff, (long) rows * vocab, "logits");
+        need(dloss, 0, rows, "dloss");
+        need(loss, 0, rows, "loss");
+        nXentFused(h, logits, lOff, labels, labOff, dloss, loss, rows, vocab);
+    }
+
     /** Labels index logits in native code: out-of-range labels must throw, not corrupt memory. */
     private static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
         need(labels, labOff, rows, "labels");
@@ -429,6 +439,9 @@ public final class NativeKernels implements Kernels {
 
     private static native void nXentBwd(long h, float[] logits, int lOff, int[] labels, int labOff, float[] lse,
                                         float[] dloss, int rows, int vocab);
+
+    private static native void nXentFused(long h, float[] logits, int lOff, int[] labels, int labOff, float[] dloss,
+                                          float[] loss, int rows, int vocab);
 
     private static native void nAdam(long h, float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
                                      float beta1, float beta2, float eps, float weightDecay, boolean adamW,

@@ -241,6 +241,10 @@ abstract class KernelsContractTest {
         REF.crossEntropyBackward(g1, 0, labels, 0, s1, dl, rows, vocab);
         k.crossEntropyBackward(g2, 0, labels, 0, s1, dl, rows, vocab);
         close(g1, g2, 2e-6, "xent dlogits");
+        float[] g3 = logits.clone(), l3 = new float[rows];
+        k.crossEntropyFused(g3, 0, labels, 0, dl, l3, rows, vocab);
+        close(l1, l3, 2e-5, "xent fused loss");
+        close(g1, g3, 2e-6, "xent fused dlogits");
     }
 
     @Test
