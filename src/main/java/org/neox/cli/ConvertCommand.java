@@ -105,8 +105,11 @@ public final class ConvertCommand implements Runnable {
             try {
                 m = HfImporter.importTo(input, resolved, output);
             } catch (UserError e) {
+                if (resolved == config) {
+                    throw e;
+                }
                 // name the user's YAML, not the temporary resolved copy
-                throw new UserError(e.getMessage().replace(resolved.toString(), String.valueOf(config)), e);
+                throw new UserError(e.getMessage().replace(resolved.toString(), config.toString()), e);
             } finally {
                 if (resolved != config) {
                     Files.deleteIfExists(resolved);

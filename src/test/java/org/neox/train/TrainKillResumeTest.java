@@ -65,7 +65,8 @@ class TrainKillResumeTest {
         writeConfig();
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "org.neox.cli.Main", "train", "-d", dir.toString(),
-                "t.yml").redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
+                "t.yml", "--kernels", "cpu") // the in-process runs' kernels: bitwise comparable
+                .redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
         Path latest = dir.resolve("killed/latest");
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (latestStep(latest) < 10 && p.isAlive() && System.nanoTime() < deadline) {
