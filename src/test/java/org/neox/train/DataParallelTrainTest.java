@@ -6,24 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.cli.Main;
-import org.neox.config.ConfigLoader;
-import org.neox.config.NeoXArgs;
-import org.neox.config.ResourceOptions;
-import org.neox.data.EmbeddedCorpus;
-import org.neox.kernel.KernelsFactory;
-import org.neox.util.Clock;
 
 /**
  * Data parallelism in real worker processes ({@code neox train --num-gpus 2}) against the
@@ -36,9 +27,7 @@ class DataParallelTrainTest {
     Path dir;
 
     private Path writeConfig(String name, int micro, int gas, int zeroStage) throws IOException {
-        Path prefix = dir.resolve("data/tiny_text_document");
-        Files.createDirectories(prefix.getParent());
-        EmbeddedCorpus.ensure(prefix);
+        Path prefix = TinyRuns.corpus(dir);
         String yml = """
                 {
                   "num-layers": 2, "hidden-size": 32, "num-attention-heads": 4,
@@ -60,10 +49,7 @@ class DataParallelTrainTest {
 
     private List<Double> singleRank() throws IOException {
         writeConfig("single", 2, 4, 0);
-        NeoXArgs args = ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("single.yml"),
-                ResourceOptions.NONE, OptionalInt.empty(), Map.of()));
-        return new Trainer(args, RankContext.single(), KernelsFactory.create("cpu", 2), Clock.SYSTEM,
-                new PrintWriter(new StringWriter())).run().losses();
+        return TinyRuns.train(TinyRuns.load(dir, "single.yml", Map.of())).losses();
     }
 
     /** {@code ranks} data-parallel workers with the single run's global batch of 8 (micro 2). */

@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -23,12 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.cli.Main;
-import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
-import org.neox.config.ResourceOptions;
-import org.neox.data.EmbeddedCorpus;
-import org.neox.kernel.KernelsFactory;
-import org.neox.util.Clock;
 
 /**
  * Train, save, {@code neox convert to-hf}, then compute logits from the HF files with an
@@ -44,9 +35,7 @@ class HfExportForwardTest {
     void convertedCheckpointGivesTheSameLogitsInAnIndependentForward(boolean parallelResidual)
             throws IOException, InterruptedException {
         requireNumpy();
-        Path prefix = dir.resolve("data/tiny_text_document");
-        Files.createDirectories(prefix.getParent());
-        EmbeddedCorpus.ensure(prefix);
+        Path prefix = TinyRuns.corpus(dir);
         Files.writeString(dir.resolve("t.yml"), """
                 {
                   "num-layers": 2, "hidden-size": 32, "num-attention-heads": 4,
@@ -58,10 +47,8 @@ class HfExportForwardTest {
                   "eval-interval": 100, "eval-iters": 1, "save": "%s", "checkpoint-factor": 10,
                 }
                 """.formatted(parallelResidual, prefix, dir.resolve("ckpt")));
-        NeoXArgs args = ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("t.yml"),
-                ResourceOptions.NONE, OptionalInt.empty(), Map.of()));
-        Trainer trainer = new Trainer(args, RankContext.single(), KernelsFactory.create("cpu", 2), Clock.SYSTEM,
-                new PrintWriter(new StringWriter()));
+        NeoXArgs args = TinyRuns.load(dir, "t.yml", Map.of());
+        Trainer trainer = TinyRuns.trainer(args);
         trainer.run();
         Path hf = dir.resolve("hf");
         assertEquals(0, Main.run("convert", "to-hf", "--checkpoint", dir.resolve("ckpt").toString(),

@@ -4,22 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
-import org.neox.config.ResourceOptions;
-import org.neox.data.EmbeddedCorpus;
-import org.neox.kernel.KernelsFactory;
-import org.neox.util.Clock;
 
 /**
  * SIGKILL a training process while it checkpoints every other iteration: {@code latest} still
@@ -34,9 +25,7 @@ class TrainKillResumeTest {
     Path dir;
 
     private void writeConfig() throws IOException {
-        Path prefix = dir.resolve("data/tiny_text_document");
-        Files.createDirectories(prefix.getParent());
-        EmbeddedCorpus.ensure(prefix);
+        Path prefix = TinyRuns.corpus(dir);
         Files.writeString(dir.resolve("t.yml"), """
                 {
                   "num-layers": 2, "hidden-size": 32, "num-attention-heads": 4,
@@ -51,13 +40,7 @@ class TrainKillResumeTest {
     }
 
     private NeoXArgs args(Map<String, String> overrides) {
-        return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("t.yml"), ResourceOptions.NONE,
-                OptionalInt.empty(), overrides));
-    }
-
-    private static TrainResult train(NeoXArgs a) {
-        return new Trainer(a, RankContext.single(), KernelsFactory.create("cpu", 2), Clock.SYSTEM,
-                new PrintWriter(new StringWriter())).run();
+        return TinyRuns.load(dir, "t.yml", overrides);
     }
 
     @Test
@@ -79,9 +62,9 @@ class TrainKillResumeTest {
         assertTrue(step >= 10 && step < ITERS, "latest = " + step);
         assertTrue(Files.isRegularFile(dir.resolve("killed/global_step" + step + "/manifest.json")));
 
-        TrainResult resumed = train(args(Map.of("load", "'" + dir.resolve("killed") + "'")));
+        TrainResult resumed = TinyRuns.train(args(Map.of("load", "'" + dir.resolve("killed") + "'")));
         assertEquals(step, resumed.startIteration());
-        TrainResult whole = train(args(Map.of("save", "'" + dir.resolve("whole") + "'")));
+        TrainResult whole = TinyRuns.train(args(Map.of("save", "'" + dir.resolve("whole") + "'")));
         assertEquals(whole.losses().subList((int) step, ITERS), resumed.losses());
     }
 
