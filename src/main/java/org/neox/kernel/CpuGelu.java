@@ -36,7 +36,8 @@ final class CpuGelu {
         } else {
             for (int i = from; i < to; i++) {
                 float v = x[xOff + i];
-                float d = 0.5f * (1f + Gelu.erfFast(v * INV_SQRT2)) + v * INV_SQRT_2PI * FastMath.exp(-0.5f * v * v);
+                float e = FastMath.exp(-0.5f * v * v);
+                float d = 0.5f * (1f + Gelu.erfFast(v * INV_SQRT2, e)) + v * INV_SQRT_2PI * e;
                 dx[dxOff + i] = dout[dOff + i] * d;
             }
         }

@@ -63,10 +63,15 @@ final class Gelu {
 
     /** Abramowitz–Stegun 7.1.26, |error| <= 1.5e-7. */
     static float erfFast(float x) {
+        return erfFast(x, FastMath.exp(-x * x));
+    }
+
+    /** {@link #erfFast(float)} given {@code expNegX2 = exp(−x²)} (GeLU's backward reuses it for the pdf). */
+    static float erfFast(float x, float expNegX2) {
         float ax = Math.abs(x);
         float t = 1f / (1f + 0.3275911f * ax);
         float y = 1f - (((((1.061405429f * t - 1.453152027f) * t) + 1.421413741f) * t - 0.284496736f) * t
-                + 0.254829592f) * t * FastMath.exp(-ax * ax);
+                + 0.254829592f) * t * expNegX2;
         return x < 0 ? -y : y;
     }
 }

@@ -54,7 +54,7 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         }
     }
 
-    /** GPT-NeoX's defaults for everything but the sizes (untied output, as in our configs; rotary). */
+    /** GPT-NeoX defaults for everything but the sizes, except rotary pos-emb and an untied output as in the shipped configs (NeoX itself defaults to learned, tied). */
     public static ModelSpec defaults(int numLayers, int hidden, int heads, int seq, int paddedVocab) {
         return new ModelSpec(numLayers, hidden, heads, seq, seq, paddedVocab, PosEmb.ROTARY, 1.0, 10000,
                 Norm.LAYERNORM, 1e-5, 1e-8, 1e-5, false, false, true, Activation.GELU, false,
