@@ -1,5 +1,7 @@
 package org.neox.ckpt;
 
+import org.neox.PythonNumpy;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +42,7 @@ class CheckHfScriptTest {
     }
 
     private void check(ObjectNode cfg, Topology t, String tag) throws Exception {
-        requirePythonWithNumpy();
+        PythonNumpy.require();
         Map<String, NamedTensor> full = TinyCheckpoints.randomFull(cfg, 11);
         CheckpointStore store = TinyCheckpoints.save(dir.resolve("ckpt-" + tag), cfg, full, t, 5);
         Path hf = dir.resolve("hf-" + tag);
@@ -67,7 +69,7 @@ class CheckHfScriptTest {
         for (int t : TOKENS) {
             ids.append(ids.length() == 0 ? "" : ",").append(t);
         }
-        Process p = new ProcessBuilder("python3", "scripts/check_hf.py", hf.toString(), "--tokens", ids.toString())
+        Process p = new ProcessBuilder(PythonNumpy.require(), "scripts/check_hf.py", hf.toString(), "--tokens", ids.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
@@ -75,12 +77,4 @@ class CheckHfScriptTest {
         return HfConfig.JSON.readTree(out);
     }
 
-    private static void requirePythonWithNumpy() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import numpy").start();
-            Assumptions.assumeTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "skipped: no numpy");
-        } catch (IOException e) {
-            Assumptions.abort("skipped: no python3");
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package org.neox.data;
 
+import org.neox.PythonNumpy;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,20 +28,16 @@ class NumpyCrossCheckTest {
     @TempDir
     Path dir;
 
+    private static String python;
+
     @BeforeAll
-    static void needNumpy() throws Exception {
-        boolean ok;
-        try {
-            ok = new ProcessBuilder("python3", "-c", "import numpy").start().waitFor() == 0;
-        } catch (IOException e) {
-            ok = false;
-        }
-        Assumptions.assumeTrue(ok, "skipped: python3 with numpy is not installed (apt-get install python3-numpy)");
+    static void needNumpy() {
+        python = PythonNumpy.require();
     }
 
     private static List<String> check(Path prefix, String name, long ns, int sl, long seed, String docs,
             int samples) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("python3", "scripts/check_data.py", prefix.toString(),
+        List<String> cmd = new ArrayList<>(List.of(python, "scripts/check_data.py", prefix.toString(),
                 "--name", name, "--num-samples", "" + ns, "--seq-length", "" + sl, "--seed", "" + seed,
                 "--samples", "" + samples));
         if (docs != null) {

@@ -1,5 +1,7 @@
 package org.neox.train;
 
+import org.neox.PythonNumpy;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +36,7 @@ class HfExportForwardTest {
     @ValueSource(booleans = {false, true})
     void convertedCheckpointGivesTheSameLogitsInAnIndependentForward(boolean parallelResidual)
             throws IOException, InterruptedException {
-        requireNumpy();
+        PythonNumpy.require();
         Path prefix = TinyRuns.corpus(dir);
         Files.writeString(dir.resolve("t.yml"), """
                 {
@@ -106,7 +108,7 @@ class HfExportForwardTest {
         for (int t : tokens) {
             ids.add(String.valueOf(t));
         }
-        Process p = new ProcessBuilder("python3", "scripts/check_hf.py", hf.toString(), "--tokens", ids.toString())
+        Process p = new ProcessBuilder(PythonNumpy.require(), "scripts/check_hf.py", hf.toString(), "--tokens", ids.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(2, TimeUnit.MINUTES));
@@ -114,13 +116,4 @@ class HfExportForwardTest {
         return new ObjectMapper().readTree(out);
     }
 
-    private static void requireNumpy() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import numpy").start();
-            Assumptions.assumeTrue(p.waitFor(1, TimeUnit.MINUTES) && p.exitValue() == 0,
-                    "skipped: python3 with numpy is not installed");
-        } catch (IOException e) {
-            Assumptions.abort("skipped: no python3");
-        }
-    }
 }
