@@ -70,7 +70,7 @@ public final class GPTNeoXModel {
     }
 
     private void initialise(long seed) {
-        Initializer init = new Initializer(seed, tp.rank(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd());
+        Initializer init = new Initializer(seed, tp.rank(), tp.size(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd());
         float[] p = store.params();
         for (ParamView v : store.views()) {
             boolean table = v.name().endsWith("_embeddings.weight") || v.name().endsWith("final_linear.weight");

@@ -46,6 +46,19 @@ final class TensorParallel {
         // identity
     }
 
+    /** Plain all-reduces for the vocab-parallel cross-entropy's per-row statistics. */
+    void allReduceMax(float[] buf, int off, int len) {
+        if (group.size() > 1) {
+            group.allReduceMax(buf, off, len);
+        }
+    }
+
+    void allReduceSum(float[] buf, int off, int len) {
+        if (group.size() > 1) {
+            group.allReduceSum(buf, off, len);
+        }
+    }
+
     /** Elements per rank when {@code global} is split evenly (heads, 4h, vocab). */
     int split(int global, String what) {
         if (global % group.size() != 0) {
