@@ -89,10 +89,13 @@ public final class LoadedCheckpoint {
         }
     }
 
-    /** Resolved-config keys that must not change across a resume (GPT-NeoX's stored {@code args}). */
+    /**
+     * Resolved-config keys that must not change across a resume (GPT-NeoX's stored {@code args}).
+     * Unlike GPT-NeoX, {@code model_parallel_size} may change: the weights are re-sharded on load
+     * ({@link #readModelResharded}); a change that alters the padded vocabulary is still refused.
+     */
     public static final List<String> FIXED_KEYS = List.of("num_layers", "hidden_size", "num_attention_heads",
-            "max_position_embeddings", "make_vocab_size_divisible_by", "padded_vocab_size", "tokenizer_type",
-            "model_parallel_size");
+            "max_position_embeddings", "make_vocab_size_divisible_by", "padded_vocab_size", "tokenizer_type");
 
     /**
      * Checks that {@link #FIXED_KEYS} present in both configs are equal (spec §8.4), failing

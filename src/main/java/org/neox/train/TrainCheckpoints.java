@@ -117,16 +117,18 @@ final class TrainCheckpoints {
 
     private void restoreTrainingState(LoadedCheckpoint ckpt, Optimizer optimizer, DynamicLossScaler scaler) {
         CheckpointMeta meta = ckpt.meta();
-        if (!ckpt.topology().equals(topology)) {
-            LOG.warn("checkpoint {} was saved with {}, this run is {}: weights re-sharded, optimizer state"
-                    + " and schedule start fresh", ckpt.directory(), ckpt.topology(), topology);
-            return;
+        boolean sameLayout = ckpt.topology().equals(topology);
+        if (!sameLayout) {
+            LOG.warn("checkpoint {} was saved with {}, this run is {}: weights re-sharded, Adam moments"
+                    + " start fresh (schedule and loss scale are restored)", ckpt.directory(), ckpt.topology(), topology);
         }
         if (!args.training().noLoadOptim() && ckpt.hasOptimizerState()) {
-            boolean sharded = optimizer.expAvg().length != model.params().length;
-            ckpt.readOptimizerShard(ctx.pipeRank(), ctx.modelRank(), sharded ? ctx.dataRank() : 0,
-                    optimizerTensors(optimizer));
-            optimizer.adam().restoreStepCount(meta.optimizer().get("adam_step").asInt());
+            if (sameLayout) {
+                boolean sharded = optimizer.expAvg().length != model.params().length;
+                ckpt.readOptimizerShard(ctx.pipeRank(), ctx.modelRank(), sharded ? ctx.dataRank() : 0,
+                        optimizerTensors(optimizer));
+                optimizer.adam().restoreStepCount(meta.optimizer().get("adam_step").asInt());
+            }
             try {
                 optimizer.schedule().load(JSON.treeToValue(meta.lrScheduler(), AnnealingLR.State.class));
                 if (scaler != null && meta.lossScaler() != null) {

@@ -42,11 +42,16 @@ class ParallelLayoutsTrainTest {
     Path dir;
 
     private NeoXArgs config(String name, int world, int pp, int mp, int gas, int zero, String extra) throws IOException {
-        return config(name, 3, world, pp, mp, gas, zero, extra);
+        return config(name, 3, world, pp, mp, gas, zero, extra, Map.of());
     }
 
     private NeoXArgs config(String name, int layers, int world, int pp, int mp, int gas, int zero, String extra)
             throws IOException {
+        return config(name, layers, world, pp, mp, gas, zero, extra, Map.of());
+    }
+
+    private NeoXArgs config(String name, int layers, int world, int pp, int mp, int gas, int zero, String extra,
+                            Map<String, String> overrides) throws IOException {
         Path prefix = dir.resolve("data/tiny_text_document");
         Files.createDirectories(prefix.getParent());
         EmbeddedCorpus.ensure(prefix);
@@ -66,7 +71,7 @@ class ParallelLayoutsTrainTest {
                 """.formatted(layers, prefix, pp, mp, gas, zero, ITERS, extra);
         Files.writeString(dir.resolve(name + ".yml"), yml);
         return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of(name + ".yml"),
-                new ResourceOptions(null, null, null, null, world), OptionalInt.empty(), Map.of()));
+                new ResourceOptions(null, null, null, null, world), OptionalInt.empty(), overrides));
     }
 
     /** Runs every rank of {@code args}' grid on its own thread; returns rank 0's result. */
@@ -125,5 +130,31 @@ class ParallelLayoutsTrainTest {
         assertSameLosses(single, runRanks(config("mp4", 5, 4, 1, 4, 4, 0, "")), "mp=4");
         assertSameLosses(single, runRanks(config("pp4", 5, 4, 4, 1, 4, 0, "\"pipe-partition-method\": \"parameters\",")),
                 "pp=4 by parameters (5 layers)");
+    }
+
+    /**
+     * A checkpoint saved at pp=2 × mp=2 × dp=2 resumes in the same layout exactly like the
+     * uninterrupted run, and loads re-sharded into 1×1×1 and into pp=1 × mp=2 × dp=4, which then
+     * continue with the same losses as each other (Adam moments start fresh on a layout change;
+     * schedule and iteration are restored).
+     */
+    @Test
+    void checkpointOf3dLayoutLoadsIntoOtherLayouts() throws Exception {
+        String save = "'" + dir.resolve("ckpt") + "'";
+        Map<String, String> first = Map.of("save", save, "checkpoint_factor", "6", "train_iters", "9", "exit_interval", "6");
+        runRanks(config("save3d", 3, 8, 2, 2, 2, 1, "", first));
+        assertTrue(Files.isRegularFile(dir.resolve("ckpt/global_step6/manifest.json")));
+        Map<String, String> resume = Map.of("load", save, "train_iters", "9");
+        TrainResult whole = runRanks(config("whole3d", 3, 8, 2, 2, 2, 1, "", Map.of("train_iters", "9")));
+        TrainResult same = runRanks(config("resume3d", 3, 8, 2, 2, 2, 1, "", resume));
+        assertEquals(6, same.startIteration());
+        assertEquals(whole.losses().subList(6, 9), same.losses(), "2x2x2 resume vs uninterrupted");
+        TrainResult single = runRanks(config("resume111", 3, 1, 1, 1, 4, 0, "", resume));
+        TrainResult wide = runRanks(config("resume124", 3, 8, 1, 2, 1, 0, "", resume));
+        assertEquals(6, single.startIteration());
+        assertEquals(6, wide.startIteration());
+        assertSameLosses(single, wide, "resumed 1x1x1 vs 1x2x4");
+        // the re-sharded weights are the trained ones: the first resumed loss is close to the uninterrupted run's
+        assertEquals(whole.losses().get(6), single.losses().get(0), 0.05 * whole.losses().get(6));
     }
 }
