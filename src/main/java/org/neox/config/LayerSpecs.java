@@ -16,8 +16,8 @@ import org.neox.util.UserError;
  * embedding). A layernorm/gelu layer has {@code 12h²+13h}: qkv {@code 3h²+3h}, dense {@code
  * h²+h}, MLP {@code 8h²+5h}, two norms {@code 4h}. gMLP/aMLP layers are counted like standard
  * layers (an approximation, flagged by {@link #approximate()}). With tied embeddings and pp &gt; 1
- * DeepSpeed also keeps a copy of the embedding on the last stage; that copy is not counted here
- * ({@link TrainingPlan} adds it to the last stage's figures, as the workers allocate it).
+ * DeepSpeed also keeps a copy of the embedding layer on the last stage; that copy is not counted
+ * here ({@link TrainingPlan} adds it to the last stage's figures, as the workers allocate it).
  */
 public final class LayerSpecs {
     /**

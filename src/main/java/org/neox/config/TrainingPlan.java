@@ -77,10 +77,10 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> bounda
         }
         boolean last = to == specs.specs().size();
         if (last && index > 0 && !args.model().noWeightTying()) {
-            // the last stage's copy of the tied word embedding (DeepSpeed's tied layer)
-            long h = args.model().hiddenSize();
-            params += (long) vocab * h;
-            perRank += (long) vocab / args.modelParallelSize() * h;
+            // the last stage's copy of the tied embedding layer (DeepSpeed's TiedLayerSpec builds the
+            // whole EmbeddingPipe there, position table included, and ties its word embedding)
+            params += specs.specs().get(0).params();
+            perRank += specs.specs().get(0).paramsPerRank();
         }
         int e = args.model().precision() == Precision.FP32 ? 4 : 2;
         int dp = args.dataParallelSize();

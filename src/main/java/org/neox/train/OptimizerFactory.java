@@ -43,8 +43,8 @@ public final class OptimizerFactory {
         List<ParamRange> ranges = new ArrayList<>();
         for (ParamView v : views) {
             ParamRange r = ParamRanges.of(v.name(), v.offset(), v.numel());
-            // A later stage holding the word embedding holds the tied copy of stage 0's.
-            boolean tiedCopy = ctx.pipeRank() > 0 && v.name().endsWith("word_embeddings.weight");
+            // A later stage holding embedding parameters holds the tied copy of stage 0's layer.
+            boolean tiedCopy = ctx.pipeRank() > 0 && v.name().startsWith("sequential.0.");
             ranges.add(tiedCopy ? r.asPipeReplica() : r);
         }
         ParallelGroups groups = new ParallelGroups(ctx.dataGroup(), ctx.modelGroup(), ctx.modelRank());
