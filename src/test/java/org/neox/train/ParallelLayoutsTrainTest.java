@@ -133,13 +133,12 @@ class ParallelLayoutsTrainTest {
     }
 
     /**
-     * A checkpoint saved at pp=2 × mp=2 × dp=2 resumes in the same layout exactly like the
-     * uninterrupted run, and loads re-sharded into 1×1×1 and into pp=1 × mp=2 × dp=4, which then
-     * continue with the same losses as each other (Adam moments start fresh on a layout change;
-     * schedule and iteration are restored).
+     * A checkpoint saved at pp=2 × mp=2 × dp=2 (ZeRO-1) resumes in the same layout exactly like
+     * the uninterrupted run, and re-sharded (weights and Adam moments) into 1×1×1 and into
+     * pp=1 × mp=2 × dp=4 it continues with the uninterrupted run's losses within 1e-4.
      */
     @Test
-    void checkpointOf3dLayoutLoadsIntoOtherLayouts() throws Exception {
+    void checkpointOf3dLayoutResumesInOtherLayouts() throws Exception {
         String save = "'" + dir.resolve("ckpt") + "'";
         Map<String, String> first = Map.of("save", save, "checkpoint_factor", "6", "train_iters", "9", "exit_interval", "6");
         runRanks(config("save3d", 3, 8, 2, 2, 2, 1, "", first));
@@ -149,12 +148,11 @@ class ParallelLayoutsTrainTest {
         TrainResult same = runRanks(config("resume3d", 3, 8, 2, 2, 2, 1, "", resume));
         assertEquals(6, same.startIteration());
         assertEquals(whole.losses().subList(6, 9), same.losses(), "2x2x2 resume vs uninterrupted");
+        TrainResult rest = new TrainResult(6, 9, whole.losses().subList(6, 9), same.evals());
         TrainResult single = runRanks(config("resume111", 3, 1, 1, 1, 4, 0, "", resume));
-        TrainResult wide = runRanks(config("resume124", 3, 8, 1, 2, 1, 0, "", resume));
         assertEquals(6, single.startIteration());
-        assertEquals(6, wide.startIteration());
-        assertSameLosses(single, wide, "resumed 1x1x1 vs 1x2x4");
-        // the re-sharded weights are the trained ones: the first resumed loss is close to the uninterrupted run's
-        assertEquals(whole.losses().get(6), single.losses().get(0), 0.05 * whole.losses().get(6));
+        assertSameLosses(rest, single, "resumed at 1x1x1");
+        TrainResult wide = runRanks(config("resume124", 3, 8, 1, 2, 1, 0, "", resume));
+        assertSameLosses(rest, wide, "resumed at pp=1 x mp=2 x dp=4");
     }
 }
