@@ -6,6 +6,7 @@ import org.neox.comm.Communicator;
 import org.neox.model.GPTNeoXModel;
 import org.neox.tensor.ParamView;
 import org.neox.tensor.TokenBatch;
+import org.neox.util.Clock;
 
 /**
  * One pipeline stage's part of an iteration (spec §6.3): the {@link PipelineSchedule} 1F1B steps
@@ -14,7 +15,9 @@ import org.neox.tensor.TokenBatch;
  * micro-batch in flight keeps its own activations in a model slot (micro-batch m uses slot
  * {@code m mod inFlight}: 1F1B finishes micro-batch m before it starts m + inFlight), so
  * nothing is recomputed. Every stage receives the same micro-batches (all ranks read the same
- * data stream); the first stage uses their tokens, the last their labels and loss mask.
+ * data stream); the first stage uses their tokens, the last their labels and loss mask. The
+ * time spent waiting in {@code recv} during training steps is counted, so the measured bubble
+ * can be set against the theoretical {@link PipelineSchedule#bubbleFraction}.
  */
 final class PipelineEngine {
     private final GPTNeoXModel model;
@@ -23,9 +26,13 @@ final class PipelineEngine {
     private final int stages;
     private final int hidden;
     private final ParamView tiedEmbedding;
+    private final Clock clock;
+    private long waitNanos;
+    private long stepNanos;
 
-    PipelineEngine(GPTNeoXModel model, Communicator pipe) {
+    PipelineEngine(GPTNeoXModel model, Communicator pipe, Clock clock) {
         this.model = model;
+        this.clock = clock;
         this.pipe = pipe;
         this.stage = pipe.rank();
         this.stages = pipe.size();
@@ -60,13 +67,14 @@ final class PipelineEngine {
         float[] in = new float[n];
         float[] grad = new float[n];
         double sum = 0;
+        long t0 = clock.nanoTime();
         for (PipelineSchedule.Step st : PipelineSchedule.steps(stage, stages, m)) {
             TokenBatch b = batches.get(st.micro());
             int slot = st.micro() % slots;
             long seed = dropoutSeed.applyAsLong(st.micro());
             if (st.forward()) {
                 if (!first()) {
-                    pipe.recv(in, 0, n, stage - 1);
+                    timedRecv(in, n, stage - 1);
                 }
                 float[] out = model.stageForward(b.tokens(), in, b.batch(), b.seq(), true, seed, slot);
                 if (!last()) {
@@ -74,7 +82,7 @@ final class PipelineEngine {
                 }
             } else {
                 if (!last()) {
-                    pipe.recv(grad, 0, n, stage + 1);
+                    timedRecv(grad, n, stage + 1);
                 }
                 float loss = model.stageBackward(b, grad, backwardScale, seed, in, slot);
                 if (last()) {
@@ -85,8 +93,20 @@ final class PipelineEngine {
                 }
             }
         }
+        stepNanos += clock.nanoTime() - t0;
         syncTiedGradient();
         return fromLastStage(sum / m);
+    }
+
+    private void timedRecv(float[] buf, int n, int from) {
+        long t = clock.nanoTime();
+        pipe.recv(buf, 0, n, from);
+        waitNanos += clock.nanoTime() - t;
+    }
+
+    /** Fraction of this stage's 1F1B time spent waiting for a neighbour so far (0 before any step). */
+    double measuredBubble() {
+        return stepNanos == 0 ? 0 : (double) waitNanos / stepNanos;
     }
 
     /** Mean loss of {@code batches} without dropout (forward only, one micro-batch at a time), on every stage. */

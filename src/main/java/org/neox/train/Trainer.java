@@ -21,6 +21,8 @@ import org.neox.optim.StepOutcome;
 import org.neox.tensor.TokenBatch;
 import org.neox.util.Clock;
 import org.neox.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * GPT-NeoX's {@code pretrain} loop for one rank (spec §8.1): per iteration {@code gas}
@@ -33,6 +35,7 @@ import org.neox.util.UserError;
  * iteration's micro-batches through {@link PipelineEngine}.
  */
 public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private final NeoXArgs args;
     private final RankContext ctx;
     private final Clock clock;
@@ -72,7 +75,7 @@ public final class Trainer {
         int[] stages = layerSpecs.stageBoundaries(args.parallelism().pipePartitionMethod(), args.pipeParallelSize());
         this.model = new GPTNeoXModel(spec, kernels, ctx.tensorGroup(), args.other().seed(),
                 stages[ctx.pipeRank()], stages[ctx.pipeRank() + 1]);
-        this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup()) : null;
+        this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup(), clock) : null;
         this.scaler = OptimizerFactory.lossScaler(args);
         this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
         this.data = TrainingData.build(DataSpecs.from(args));
@@ -132,6 +135,11 @@ public final class Trainer {
         }
         if (saving && iteration != 0 && iteration != lastSaved) {
             checkpoints.save(iteration, iteration * trainBatch, optimizer, scaler);
+        }
+        if (pipeline != null) {
+            LOG.info("pipeline stage {} of {}: waited {}% of its 1F1B time (uniform-stage theory {}%)", ctx.pipeRank(),
+                    ctx.pipeParallelSize(), String.format("%.1f", 100 * pipeline.measuredBubble()),
+                    String.format("%.1f", 100 * PipelineSchedule.bubbleFraction(ctx.pipeParallelSize(), gas)));
         }
         long end = iteration;
         data.test(0, ctx.dataRank(), dp, micro).ifPresent(test -> evals.add(evaluate("test", test, end)));
