@@ -122,6 +122,9 @@ class ParallelLayoutsTrainTest {
         assertSameLosses(single, runRanks(config("mp2", 2, 1, 2, 4, 0, "")), "mp=2");
         assertSameLosses(single, runRanks(config("pp2", 2, 2, 1, 4, 0, "")), "pp=2");
         assertSameLosses(single, runRanks(config("pp2mp2dp2", 8, 2, 2, 2, 1, "")), "pp=2 x mp=2 x dp=2 ZeRO-1");
+        // activation checkpointing recomputes each in-flight micro-batch's layers from its own slot
+        assertSameLosses(single, runRanks(config("pp2ckpt", 2, 2, 1, 4, 0,
+                "\"checkpoint-activations\": true, \"checkpoint-num-layers\": 1,")), "pp=2 with activation checkpointing");
     }
 
     @Test
