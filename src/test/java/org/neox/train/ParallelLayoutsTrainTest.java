@@ -128,6 +128,12 @@ class ParallelLayoutsTrainTest {
     }
 
     @Test
+    void threeDWithoutZeroAndFourMicroBatchesInFlightMatchesTheSingleRankRun() throws Exception {
+        TrainResult single = runRanks(config("single8", 1, 1, 1, 8, 0, ""));
+        assertSameLosses(single, runRanks(config("3d-gas4", 8, 2, 2, 4, 0, "")), "pp=2 x mp=2 x dp=2, gas 4, no ZeRO");
+    }
+
+    @Test
     void fourUnevenStagesAndFourTensorRanksMatchTheSingleRankRun() throws Exception {
         TrainResult single = runRanks(config("single5", 5, 1, 1, 1, 4, 0, ""));
         assertSameLosses(single, runRanks(config("mp4", 5, 4, 1, 4, 4, 0, "")), "mp=4");

@@ -52,7 +52,14 @@ class PlanMatchesWorkersTest {
                     NeoXArgs a = args(pp, mp, untied, method);
                     ModelSpec spec = ModelSpecs.from(a);
                     TrainingPlan plan = TrainingPlan.of(a, spec.paddedVocabSize());
-                    int[] b = new LayerSpecs(a, spec.paddedVocabSize()).stageBoundaries(method, pp);
+                    LayerSpecs specs = new LayerSpecs(a, spec.paddedVocabSize());
+                    int[] b = specs.stageBoundaries(method, pp);
+                    int[] deepSpeed = specs.partition(method, pp);
+                    for (int i = 0; i <= pp; i++) {
+                        // DeepSpeed's split, except that the final norm joins the output's stage
+                        int output = specs.specs().size() - 1;
+                        assertEquals(deepSpeed[i] == output && i < pp ? output - 1 : deepSpeed[i], b[i]);
+                    }
                     List<Communicator> tensor = LocalCommunicator.create(mp);
                     for (int s = 0; s < pp; s++) {
                         for (int m = 0; m < mp; m++) {
