@@ -26,6 +26,7 @@ final class OutputHead {
     private int[] clamped = new int[0];
     private float[] stats = new float[0];
     private float[] column0 = new float[0];
+    private float[] globalLse = new float[0];
 
     /** @param embedding the (tied) word embedding; null when untied and the stage does not own spec 0 */
     OutputHead(ModelSpec spec, ParamStore store, Kernels k, TensorParallel tp, EmbeddingLayer embedding) {
@@ -83,9 +84,8 @@ final class OutputHead {
             dloss[r] = den == 0 ? 0f : (float) (mask[r] * lossScale / den);
         }
         if (tp.size() > 1) {
-            float[] lse = new float[rows];
-            vocabParallelForward(logits, labels, loss, lse, rows);
-            vocabParallelBackward(logits, lse, dloss, rows);
+            vocabParallelForward(logits, labels, loss, null, rows);
+            vocabParallelBackward(logits, globalLse, dloss, rows);
         } else {
             k.crossEntropyFused(logits, 0, labels, 0, dloss, loss, rows, vocabLocal);
         }
@@ -100,19 +100,24 @@ final class OutputHead {
         return den == 0 ? 0f : (float) (num / den);
     }
 
-    /** Global {@code lse [R]} and {@code loss [R] = lse − target logit} from this rank's {@code logits [R, V'/p]}. */
-    private void vocabParallelForward(float[] logits, int[] labels, float[] loss, float[] lse, int rows) {
+    /**
+     * Global logsumexp (into {@code lse [R]} when not null, always into {@link #globalLse}) and
+     * {@code loss [R] = lse − target logit} from this rank's {@code logits [R, V'/p]}.
+     */
+    private void vocabParallelForward(float[] logits, int[] labels, float[] loss, float[] lseOut, int rows) {
         if (localLabels.length < rows) {
             localLabels = new int[rows];
             clamped = new int[rows];
             stats = new float[3 * rows];
             column0 = new float[rows];
+            globalLse = new float[rows];
         }
         for (int r = 0; r < rows; r++) {
             int t = labels[r] - vocabStart;
             localLabels[r] = t >= 0 && t < vocabLocal ? t : -1;
             clamped[r] = Math.max(0, localLabels[r]);
         }
+        float[] lse = globalLse;
         k.crossEntropyForward(logits, 0, clamped, 0, loss, lse, rows, vocabLocal);
         System.arraycopy(lse, 0, stats, 0, rows);
         tp.allReduceMax(stats, 0, rows);
@@ -125,6 +130,9 @@ final class OutputHead {
             double global = stats[r] + Math.log(stats[rows + r]);
             lse[r] = (float) global;
             loss[r] = (float) (global - stats[2 * rows + r]);
+        }
+        if (lseOut != null) {
+            System.arraycopy(lse, 0, lseOut, 0, rows);
         }
     }
 
