@@ -29,7 +29,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernel implementation: cpu (default) or reference.")
+    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: auto (default: cuda, then native, then java), native, cuda, java, reference.")
     String kernels;
 
     @Override

@@ -1,7 +1,13 @@
 package org.neox.cli;
 
 import java.nio.file.Path;
+import java.nio.file.Files;
+import java.util.List;
 import java.util.OptionalInt;
+import org.neox.config.ConfigJson;
+import org.neox.config.ConfigLoader;
+import org.neox.config.NeoXArgs;
+import org.neox.config.ResourceOptions;
 import java.util.concurrent.Callable;
 import org.neox.ckpt.CheckpointStore;
 import org.neox.ckpt.DType;
@@ -75,18 +81,40 @@ public final class ConvertCommand implements Runnable {
         @Option(names = "--input", required = true, description = "HF model directory")
         Path input;
 
-        @Option(names = "--config", description = "resolved config (JSON) to check against HF's config.json")
+        @Option(names = "--config", description = "the run's GPT-NeoX YAML config (or a resolved config .json"
+                + " from 'neox config --format json') to check against HF's config.json")
         Path config;
+
+        @Option(names = "--vocab-size", paramLabel = "V",
+                description = "tokenizer vocabulary size when the config's vocab file cannot be read")
+        Integer vocabSize;
 
         @Option(names = "--output", required = true, description = "checkpoint directory to create")
         Path output;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
+            Path resolved = config;
             if (config != null && !config.getFileName().toString().endsWith(".json")) {
-                throw new UserError("--config " + config + ": expected a resolved config .json");
+                NeoXArgs args = ConfigLoader.resolve(null, List.of(config.toString()), ResourceOptions.NONE,
+                        vocabSize == null ? OptionalInt.empty() : OptionalInt.of(vocabSize));
+                resolved = Files.createTempFile("neox-config", ".json");
+                Files.writeString(resolved, ConfigJson.toJson(args));
             }
-            Manifest m = HfImporter.importTo(input, config, output);
+            Manifest m;
+            try {
+                m = HfImporter.importTo(input, resolved, output);
+            } catch (UserError e) {
+                if (resolved == config) {
+                    throw e;
+                }
+                // name the user's YAML, not the temporary resolved copy
+                throw new UserError(e.getMessage().replace(resolved.toString(), config.toString()), e);
+            } finally {
+                if (resolved != config) {
+                    Files.deleteIfExists(resolved);
+                }
+            }
             spec.commandLine().getOut().printf("wrote %s/%s: %d tensor file(s), iteration 0%n",
                     output, CheckpointStore.tag(0), m.files().size());
             return 0;

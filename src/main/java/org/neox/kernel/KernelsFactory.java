@@ -1,26 +1,63 @@
 package org.neox.kernel;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Chooses the kernel implementation once per process role and logs the choice. */
 public final class KernelsFactory {
     private static final Logger LOG = LoggerFactory.getLogger(KernelsFactory.class);
+    /** System property / environment variable that overrides the requested implementation. */
+    public static final String OVERRIDE_PROPERTY = "neox.kernels";
+    public static final String OVERRIDE_ENV = "NEOX_KERNELS";
+    private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
     private KernelsFactory() {
     }
 
     /**
-     * @param impl "cpu" (default), or "reference" (the double-precision oracle, for debugging)
+     * @param impl "auto" (null: CUDA, else native CPU, else pure Java), "native", "cuda",
+     *     "cpu"/"java" (pure Java {@link CpuKernels}), or "reference" (the double-precision oracle);
+     *     {@code -Dneox.kernels=...} or {@code NEOX_KERNELS=...} overrides it
      * @param threads element-wise threads for the CPU kernels
      */
     public static Kernels create(String impl, int threads) {
-        Kernels k = switch (impl == null ? "cpu" : impl) {
-            case "cpu" -> new CpuKernels(threads);
+        String forced = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
+        String choice = forced != null && !forced.isBlank() ? forced.trim() : impl == null ? "auto" : impl;
+        Kernels k = switch (choice) {
+            case "auto" -> auto(threads);
+            case "native" -> NativeKernels.cpu(threads);
+            case "cuda" -> NativeKernels.cuda(0);
+            case "cpu", "java" -> new CpuKernels(threads);
             case "reference" -> new ReferenceKernels();
-            default -> throw new IllegalArgumentException("unknown kernels '" + impl + "', expected cpu or reference");
+            default -> throw new IllegalArgumentException(
+                    "unknown kernels '" + choice + "', expected auto, cuda, native, java (cpu) or reference");
         };
-        LOG.info("kernels: {}", k.name());
+        if (LOGGED.compareAndSet(false, true)) {
+            LOG.info("kernels: {}{}", k.name(), forced != null ? " (forced by " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + ")" : "");
+        } else {
+            LOG.debug("kernels: {}", k.name());
+        }
         return k;
+    }
+
+    /** Accelerator, then native CPU, then pure Java; each fallback says why in one log line. */
+    private static Kernels auto(int threads) {
+        boolean log = !LOGGED.get();
+        try {
+            return NativeKernels.cuda(0);
+        } catch (IllegalStateException | UnsatisfiedLinkError e) {
+            if (log) {
+                LOG.info("kernels: no CUDA backend ({}); trying native CPU", e.getMessage());
+            }
+        }
+        try {
+            return NativeKernels.cpu(threads);
+        } catch (IllegalStateException | UnsatisfiedLinkError e) {
+            if (log) {
+                LOG.warn("kernels: native CPU kernels unavailable ({}); falling back to pure Java", e.getMessage());
+            }
+        }
+        return new CpuKernels(threads);
     }
 }

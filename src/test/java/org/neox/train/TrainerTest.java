@@ -6,21 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
-import org.neox.config.ResourceOptions;
-import org.neox.data.EmbeddedCorpus;
-import org.neox.kernel.KernelsFactory;
-import org.neox.util.Clock;
 
 /** The single-rank trainer on the embedded corpus: loss falls, metrics are written, resume is exact. */
 class TrainerTest {
@@ -28,9 +20,7 @@ class TrainerTest {
     Path dir;
 
     private NeoXArgs config(Map<String, String> extra) throws IOException {
-        Path prefix = dir.resolve("data/tiny_text_document");
-        Files.createDirectories(prefix.getParent());
-        EmbeddedCorpus.ensure(prefix);
+        Path prefix = TinyRuns.corpus(dir);
         String yml = """
                 {
                   "num-layers": 2, "hidden-size": 32, "num-attention-heads": 4,
@@ -46,19 +36,12 @@ class TrainerTest {
                 }
                 """.formatted(prefix, dir.resolve("logs"), dir.resolve("ckpt"));
         Files.writeString(dir.resolve("t.yml"), yml);
-        return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("t.yml"), ResourceOptions.NONE,
-                OptionalInt.empty(), extra));
-    }
-
-    private static TrainResult train(NeoXArgs args) {
-        StringWriter sw = new StringWriter();
-        return new Trainer(args, RankContext.single(), KernelsFactory.create("cpu", 2), Clock.SYSTEM,
-                new PrintWriter(sw)).run();
+        return TinyRuns.load(dir, "t.yml", extra);
     }
 
     @Test
     void lossFallsAndMetricsAreWritten() throws IOException {
-        TrainResult r = train(config(Map.of()));
+        TrainResult r = TinyRuns.train(config(Map.of()));
         assertEquals(40, r.losses().size());
         double first = r.losses().get(0);
         double last = r.losses().subList(35, 40).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
@@ -79,21 +62,21 @@ class TrainerTest {
 
     @Test
     void resumeFromCheckpointGivesBitwiseTheSameLosses() throws IOException {
-        TrainResult whole = train(config(Map.of("save", "'" + dir.resolve("whole") + "'")));
+        TrainResult whole = TinyRuns.train(config(Map.of("save", "'" + dir.resolve("whole") + "'")));
         // the interrupted run stops at iteration 20 (exit_interval) right after saving it
-        train(config(Map.of("exit_interval", "20")));
-        TrainResult resumed = train(config(Map.of("load", "'" + dir.resolve("ckpt") + "'")));
+        TinyRuns.train(config(Map.of("exit_interval", "20")));
+        TrainResult resumed = TinyRuns.train(config(Map.of("load", "'" + dir.resolve("ckpt") + "'")));
         assertEquals(20, resumed.startIteration());
         assertEquals(whole.losses().subList(20, 40), resumed.losses());
     }
 
     @Test
     void finetuneLoadsWeightsAndStartsAtZero() throws IOException {
-        train(config(Map.of("exit_interval", "20")));
-        TrainResult ft = train(config(Map.of("load", "'" + dir.resolve("ckpt") + "'", "finetune", "true",
+        TinyRuns.train(config(Map.of("exit_interval", "20")));
+        TrainResult ft = TinyRuns.train(config(Map.of("load", "'" + dir.resolve("ckpt") + "'", "finetune", "true",
                 "save", "'" + dir.resolve("ft") + "'", "train_iters", "5")));
         assertEquals(0, ft.startIteration());
-        TrainResult fresh = train(config(Map.of("save", "'" + dir.resolve("fresh") + "'", "train_iters", "5")));
+        TrainResult fresh = TinyRuns.train(config(Map.of("save", "'" + dir.resolve("fresh") + "'", "train_iters", "5")));
         assertTrue(ft.losses().get(0) < fresh.losses().get(0) - 0.5,
                 "finetuned start loss " + ft.losses().get(0) + " should beat fresh " + fresh.losses().get(0));
     }

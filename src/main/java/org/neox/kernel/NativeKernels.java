@@ -1,0 +1,449 @@
+package org.neox.kernel;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * {@link Kernels} through the native library ({@code src/main/native}): the AVX2/FMA + OpenMP CPU
+ * backend or the CUDA backend, both behind the C function table {@code nk_ops}. The only class
+ * with {@code native} methods. Heap arrays are pinned zero-copy for the duration of a call
+ * (GetPrimitiveArrayCritical), so callers keep their flat {@code float[]} buffers.
+ *
+ * <p>Because a bad offset in native code would crash the JVM instead of throwing, every call
+ * checks that the ranges it will touch lie inside the arrays (cheap next to the kernels).
+ * The CPU backend's thread count is process-wide (OpenMP); instances are thread-safe as far as
+ * the kernels go (no per-instance state besides the backend handle).
+ */
+public final class NativeKernels implements Kernels {
+    private static final Object LOCK = new Object();
+    private static String loadError;
+    private static boolean loaded;
+
+    private final long h;
+    private final String name;
+
+    private NativeKernels(long handle) {
+        this.h = handle;
+        this.name = "native:" + nName(handle);
+    }
+
+    /**
+     * The native CPU backend.
+     *
+     * @param threads OpenMP threads for every parallel kernel (process-wide); 0 keeps the default
+     * @throws IllegalStateException with the reason when the library cannot be loaded
+     */
+    public static NativeKernels cpu(int threads) {
+        ensureLoaded();
+        Path lib = NativeLibrary.locate(NativeLibrary.CPU);
+        return new NativeKernels(nInitCpu(lib.toString(), threads));
+    }
+
+    /**
+     * The CUDA backend on {@code device} (host buffers staged through device memory per call).
+     *
+     * @throws IllegalStateException with the reason when the CUDA library or a device is missing
+     */
+    public static NativeKernels cuda(int device) {
+        ensureLoaded();
+        Path lib = NativeLibrary.locate(NativeLibrary.CUDA);
+        return new NativeKernels(nInitCuda(lib.toString(), device));
+    }
+
+    /** Null when the native CPU backend loads, else why not (for a skip message or a log line). */
+    public static String unavailableReason() {
+        try {
+            cpu(0);
+            return null;
+        } catch (IllegalStateException | UnsatisfiedLinkError e) {
+            return e.getMessage();
+        }
+    }
+
+    private static void ensureLoaded() {
+        synchronized (LOCK) {
+            if (!loaded && loadError == null) {
+                try {
+                    System.load(NativeLibrary.locate(NativeLibrary.JNI).toString());
+                    loaded = true;
+                } catch (IllegalStateException | UnsatisfiedLinkError e) {
+                    loadError = e.getMessage();
+                }
+            }
+            if (!loaded) {
+                throw new IllegalStateException("native kernels unavailable: " + loadError);
+            }
+        }
+    }
+
+    private static void need(float[] a, int off, long len, String what) {
+        Objects.requireNonNull(a, what);
+        if (len > 0 && (off < 0 || off + len > a.length)) {
+            throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside float[" + a.length + "]");
+        }
+    }
+
+    private static void need(int[] a, int off, long len, String what) {
+        Objects.requireNonNull(a, what);
+        if (len > 0 && (off < 0 || off + len > a.length)) {
+            throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside int[" + a.length + "]");
+        }
+    }
+
+    /** Elements spanned by a row-major [rows, cols] matrix with row stride ld. */
+    private static long span(int rows, int cols, int ld) {
+        return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc) {
+        if (k > 0) {
+            need(a, aOff, transA ? span(k, m, lda) : span(m, k, lda), "a");
+            need(b, bOff, transB ? span(n, k, ldb) : span(k, n, ldb), "b");
+        }
+        need(c, cOff, span(m, n, ldc), "c");
+        nGemm(h, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    @Override
+    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
+                            float beta, float[] c, int cOff, int strideC, int count) {
+        if (count <= 0) {
+            return;
+        }
+        need(a, aOff, (long) (count - 1) * strideA + (long) m * k, "a");
+        need(b, bOff, (long) (count - 1) * strideB + (long) k * n, "b");
+        need(c, cOff, (long) (count - 1) * strideC + (long) m * n, "c");
+        nGemmBatched(h, transA, transB, m, n, k, alpha, a, aOff, strideA, b, bOff, strideB, beta, c, cOff, strideC, count);
+    }
+
+    @Override
+    public void layerNormForward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+                                 float[] out, int outOff, float[] mean, float[] rstd, int rows, int dim, float eps) {
+        long n = (long) rows * dim;
+        need(x, xOff, n, "x");
+        need(w, wOff, dim, "w");
+        need(b, bOff, dim, "b");
+        need(out, outOff, n, "out");
+        need(mean, 0, rows, "mean");
+        need(rstd, 0, rows, "rstd");
+        nLayerNormFwd(h, x, xOff, w, wOff, b, bOff, out, outOff, mean, rstd, rows, dim, eps);
+    }
+
+    @Override
+    public void layerNormBackward(float[] dout, int dOff, float[] x, int xOff, float[] w, int wOff,
+                                  float[] mean, float[] rstd, float[] dx, int dxOff,
+                                  float[] dw, int dwOff, float[] db, int dbOff, int rows, int dim) {
+        long n = (long) rows * dim;
+        need(dout, dOff, n, "dout");
+        need(x, xOff, n, "x");
+        need(w, wOff, dim, "w");
+        need(mean, 0, rows, "mean");
+        need(rstd, 0, rows, "rstd");
+        need(dx, dxOff, n, "dx");
+        need(dw, dwOff, dim, "dw");
+        need(db, dbOff, dim, "db");
+        nLayerNormBwd(h, dout, dOff, x, xOff, w, wOff, mean, rstd, dx, dxOff, dw, dwOff, db, dbOff, rows, dim);
+    }
+
+    @Override
+    public void rmsNormForward(float[] x, int xOff, float[] scale, int sOff, float[] out, int outOff,
+                               float[] inv, int rows, int dim, float eps) {
+        long n = (long) rows * dim;
+        need(x, xOff, n, "x");
+        need(scale, sOff, dim, "scale");
+        need(out, outOff, n, "out");
+        need(inv, 0, rows, "inv");
+        nRmsNormFwd(h, x, xOff, scale, sOff, out, outOff, inv, rows, dim, eps);
+    }
+
+    @Override
+    public void rmsNormBackward(float[] dout, int dOff, float[] x, int xOff, float[] scale, int sOff,
+                                float[] inv, float[] dx, int dxOff, float[] dscale, int dsOff, int rows, int dim) {
+        long n = (long) rows * dim;
+        need(dout, dOff, n, "dout");
+        need(x, xOff, n, "x");
+        need(scale, sOff, dim, "scale");
+        need(inv, 0, rows, "inv");
+        need(dx, dxOff, n, "dx");
+        need(dscale, dsOff, dim, "dscale");
+        nRmsNormBwd(h, dout, dOff, x, xOff, scale, sOff, inv, dx, dxOff, dscale, dsOff, rows, dim);
+    }
+
+    @Override
+    public void scaleNormForward(float[] x, int xOff, float[] gBuf, int gOff, float[] out, int outOff,
+                                 float[] inv, int rows, int dim, float eps) {
+        long n = (long) rows * dim;
+        need(x, xOff, n, "x");
+        need(gBuf, gOff, 1, "g");
+        need(out, outOff, n, "out");
+        need(inv, 0, rows, "inv");
+        nScaleNormFwd(h, x, xOff, gBuf, gOff, out, outOff, inv, rows, dim, eps);
+    }
+
+    @Override
+    public void scaleNormBackward(float[] dout, int dOff, float[] x, int xOff, float[] gBuf, int gOff,
+                                  float[] inv, float[] dx, int dxOff, float[] dg, int dgOff, int rows, int dim, float eps) {
+        long n = (long) rows * dim;
+        need(dout, dOff, n, "dout");
+        need(x, xOff, n, "x");
+        need(gBuf, gOff, 1, "g");
+        need(inv, 0, rows, "inv");
+        need(dx, dxOff, n, "dx");
+        need(dg, dgOff, 1, "dg");
+        nScaleNormBwd(h, dout, dOff, x, xOff, gBuf, gOff, inv, dx, dxOff, dg, dgOff, rows, dim, eps);
+    }
+
+    @Override
+    public void biasAdd(float[] x, int xOff, float[] bias, int bOff, int rows, int cols) {
+        need(x, xOff, (long) rows * cols, "x");
+        need(bias, bOff, cols, "bias");
+        nBiasAdd(h, x, xOff, bias, bOff, rows, cols);
+    }
+
+    @Override
+    public void biasGrad(float[] dy, int dyOff, float[] db, int dbOff, int rows, int cols) {
+        need(dy, dyOff, (long) rows * cols, "dy");
+        need(db, dbOff, cols, "db");
+        nBiasGrad(h, dy, dyOff, db, dbOff, rows, cols);
+    }
+
+    @Override
+    public void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh) {
+        need(x, xOff, n, "x");
+        need(out, outOff, n, "out");
+        nGeluFwd(h, x, xOff, out, outOff, n, tanh);
+    }
+
+    @Override
+    public void geluBackward(float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff, int n, boolean tanh) {
+        need(x, xOff, n, "x");
+        need(dout, dOff, n, "dout");
+        need(dx, dxOff, n, "dx");
+        nGeluBwd(h, x, xOff, dout, dOff, dx, dxOff, n, tanh);
+    }
+
+    @Override
+    public void dropoutForward(float[] x, int xOff, float[] out, int outOff, int n, float p, long seed, long counterBase) {
+        need(x, xOff, n, "x");
+        need(out, outOff, n, "out");
+        nDropout(h, x, xOff, out, outOff, n, p, seed, counterBase);
+    }
+
+    @Override
+    public void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase) {
+        dropoutForward(dy, dyOff, dx, dxOff, n, p, seed, counterBase);
+    }
+
+    @Override
+    public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
+                                 int rows, int dim, int vocabStart, int vocabRows) {
+        need(tokens, tokOff, rows, "tokens");
+        need(w, wOff, (long) vocabRows * dim, "w");
+        need(out, outOff, (long) rows * dim, "out");
+        nEmbeddingFwd(h, tokens, tokOff, w, wOff, out, outOff, rows, dim, vocabStart, vocabRows);
+    }
+
+    @Override
+    public void embeddingBackward(int[] tokens, int tokOff, float[] dout, int dOff, float[] dw, int dwOff,
+                                  int rows, int dim, int vocabStart, int vocabRows) {
+        need(tokens, tokOff, rows, "tokens");
+        need(dout, dOff, (long) rows * dim, "dout");
+        need(dw, dwOff, (long) vocabRows * dim, "dw");
+        nEmbeddingBwd(h, tokens, tokOff, dout, dOff, dw, dwOff, rows, dim, vocabStart, vocabRows);
+    }
+
+    @Override
+    public void rotaryForward(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin) {
+        rotary(x, xOff, count, seq, headDim, rd, cos, sin, 1f);
+    }
+
+    @Override
+    public void rotaryBackward(float[] dx, int dxOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin) {
+        rotary(dx, dxOff, count, seq, headDim, rd, cos, sin, -1f);
+    }
+
+    private void rotary(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin, float sign) {
+        if (rd > headDim || rd % 2 != 0) {
+            throw new IllegalArgumentException("rotary dims " + rd + " must be even and <= headDim " + headDim);
+        }
+        need(x, xOff, (long) count * seq * headDim, "x");
+        need(cos, 0, (long) seq * (rd / 2), "cos");
+        need(sin, 0, (long) seq * (rd / 2), "sin");
+        nRotary(h, x, xOff, count, seq, headDim, rd, cos, sin, sign);
+    }
+
+    @Override
+    public void causalSoftmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale) {
+        softmaxForward(x, xOff, y, yOff, count, sq, scale, false);
+    }
+
+    @Override
+    public void causalSoftmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                                      int count, int sq, float scale) {
+        softmaxBackward(y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, false);
+    }
+
+    @Override
+    public void causalSoftmaxTriangleForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale) {
+        softmaxForward(x, xOff, y, yOff, count, sq, scale, true);
+    }
+
+    @Override
+    public void causalSoftmaxTriangleBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                                              int count, int sq, float scale) {
+        softmaxBackward(y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, true);
+    }
+
+    private void softmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale, boolean tri) {
+        long n = (long) count * sq * sq;
+        need(x, xOff, n, "x");
+        need(y, yOff, n, "y");
+        nSoftmaxFwd(h, x, xOff, y, yOff, count, sq, scale, tri);
+    }
+
+    private void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                                 int count, int sq, float scale, boolean tri) {
+        long n = (long) count * sq * sq;
+        need(y, yOff, n, "y");
+        need(dy, dyOff, n, "dy");
+        need(dx, dxOff, n, "dx");
+        nSoftmaxBwd(h, y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, tri);
+    }
+
+    @Override
+    public void crossEntropyForward(float[] logits, int lOff, int[] labels, int labOff, float[] loss, float[] lse,
+                                    int rows, int vocab) {
+        checkLabels(labels, labOff, rows, vocab);
+        need(logits, lOff, (long) rows * vocab, "logits");
+        need(loss, 0, rows, "loss");
+        need(lse, 0, rows, "lse");
+        nXentFwd(h, logits, lOff, labels, labOff, loss, lse, rows, vocab);
+    }
+
+    @Override
+    public void crossEntropyBackward(float[] logits, int lOff, int[] labels, int labOff, float[] lse, float[] dloss,
+                                     int rows, int vocab) {
+        checkLabels(labels, labOff, rows, vocab);
+        need(logits, lOff, (long) rows * vocab, "logits");
+        need(lse, 0, rows, "lse");
+        need(dloss, 0, rows, "dloss");
+        nXentBwd(h, logits, lOff, labels, labOff, lse, dloss, rows, vocab);
+    }
+
+    @Override
+    public void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
+                                  int rows, int vocab) {
+        checkLabels(labels, labOff, rows, vocab);
+        need(logits, lOff, (long) rows * vocab, "logits");
+        need(dloss, 0, rows, "dloss");
+        need(loss, 0, rows, "loss");
+        nXentFused(h, logits, lOff, labels, labOff, dloss, loss, rows, vocab);
+    }
+
+    /** Labels index logits in native code: out-of-range labels must throw, not corrupt memory. */
+    private static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
+        need(labels, labOff, rows, "labels");
+        for (int r = 0; r < rows; r++) {
+            int l = labels[labOff + r];
+            if (l < 0 || l >= vocab) {
+                throw new IndexOutOfBoundsException("label " + l + " at row " + r + " outside vocab " + vocab);
+            }
+        }
+    }
+
+    @Override
+    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+                         float beta1, float beta2, float eps, float weightDecay, boolean adamW,
+                         float bc1, float bc2, float gradScale) {
+        need(p, off, len, "p");
+        need(g, off, len, "g");
+        need(m, off, len, "m");
+        need(v, off, len, "v");
+        nAdam(h, p, g, m, v, off, len, lr, beta1, beta2, eps, weightDecay, adamW, bc1, bc2, gradScale);
+    }
+
+    // ---------------------------------------------------------------- JNI (src/main/native/jni/neox_jni.c)
+
+    private static native long nInitCpu(String libraryPath, int threads);
+
+    private static native long nInitCuda(String libraryPath, int device);
+
+    private static native String nName(long h);
+
+    private static native void nGemm(long h, boolean ta, boolean tb, int m, int n, int k, float alpha,
+                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                     float beta, float[] c, int cOff, int ldc);
+
+    private static native void nGemmBatched(long h, boolean ta, boolean tb, int m, int n, int k, float alpha,
+                                            float[] a, int aOff, int sA, float[] b, int bOff, int sB,
+                                            float beta, float[] c, int cOff, int sC, int count);
+
+    private static native void nLayerNormFwd(long h, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+                                             float[] out, int outOff, float[] mean, float[] rstd, int rows, int dim, float eps);
+
+    private static native void nLayerNormBwd(long h, float[] dout, int dOff, float[] x, int xOff, float[] w, int wOff,
+                                             float[] mean, float[] rstd, float[] dx, int dxOff, float[] dw, int dwOff,
+                                             float[] db, int dbOff, int rows, int dim);
+
+    private static native void nRmsNormFwd(long h, float[] x, int xOff, float[] s, int sOff, float[] out, int outOff,
+                                           float[] inv, int rows, int dim, float eps);
+
+    private static native void nRmsNormBwd(long h, float[] dout, int dOff, float[] x, int xOff, float[] s, int sOff,
+                                           float[] inv, float[] dx, int dxOff, float[] ds, int dsOff, int rows, int dim);
+
+    private static native void nScaleNormFwd(long h, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff,
+                                             float[] inv, int rows, int dim, float eps);
+
+    private static native void nScaleNormBwd(long h, float[] dout, int dOff, float[] x, int xOff, float[] g, int gOff,
+                                             float[] inv, float[] dx, int dxOff, float[] dg, int dgOff,
+                                             int rows, int dim, float eps);
+
+    private static native void nBiasAdd(long h, float[] x, int xOff, float[] b, int bOff, int rows, int cols);
+
+    private static native void nBiasGrad(long h, float[] dy, int dyOff, float[] db, int dbOff, int rows, int cols);
+
+    private static native void nGeluFwd(long h, float[] x, int xOff, float[] out, int outOff, int n, boolean tanh);
+
+    private static native void nGeluBwd(long h, float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff,
+                                        int n, boolean tanh);
+
+    private static native void nDropout(long h, float[] x, int xOff, float[] out, int outOff, int n, float p,
+                                        long seed, long counterBase);
+
+    private static native void nEmbeddingFwd(long h, int[] tok, int tokOff, float[] w, int wOff, float[] out, int outOff,
+                                             int rows, int dim, int vocabStart, int vocabRows);
+
+    private static native void nEmbeddingBwd(long h, int[] tok, int tokOff, float[] dout, int dOff, float[] dw, int dwOff,
+                                             int rows, int dim, int vocabStart, int vocabRows);
+
+    private static native void nRotary(long h, float[] x, int xOff, int count, int seq, int headDim, int rd,
+                                       float[] cos, float[] sin, float sign);
+
+    private static native void nSoftmaxFwd(long h, float[] x, int xOff, float[] y, int yOff, int count, int sq,
+                                           float scale, boolean triangle);
+
+    private static native void nSoftmaxBwd(long h, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                                           int count, int sq, float scale, boolean triangle);
+
+    private static native void nXentFwd(long h, float[] logits, int lOff, int[] labels, int labOff, float[] loss,
+                                        float[] lse, int rows, int vocab);
+
+    private static native void nXentBwd(long h, float[] logits, int lOff, int[] labels, int labOff, float[] lse,
+                                        float[] dloss, int rows, int vocab);
+
+    private static native void nXentFused(long h, float[] logits, int lOff, int[] labels, int labOff, float[] dloss,
+                                          float[] loss, int rows, int vocab);
+
+    private static native void nAdam(long h, float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+                                     float beta1, float beta2, float eps, float weightDecay, boolean adamW,
+                                     float bc1, float bc2, float gradScale);
+}

@@ -1,0 +1,246 @@
+/*
+ * backend_check: the CUDA backend against the CPU backend (the reference for the other
+ * backends, itself tested against the Java ReferenceKernels) through the same nk_ops table, on
+ * random data, then GEMM GFLOP/s on the device (device-resident operands, nkc_sgemm) and on
+ * the CPU. Needs no CUDA headers: the CUDA library is dlopen'ed.
+ *   backend_check [path/to/libneoxkernels_cuda.so]
+ * Exit status: 0 all checks passed (or no device: CPU GEMM only), 1 a check failed.
+ * Tolerance |got - ref| <= tol * (1 + |ref|): 1e-4 GEMM and reductions, 2e-5 element-wise.
+ */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "neox_kernels.h"
+
+static int failures;
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static float *rnd(size_t n, float scale) {
+    float *a = malloc(n * sizeof(float) + 4);
+    for (size_t i = 0; i < n; i++) {
+        float u1 = (rand() + 1.f) / (RAND_MAX + 2.f), u2 = (rand() + 1.f) / (RAND_MAX + 2.f);
+        a[i] = scale * sqrtf(-2.f * logf(u1)) * cosf(6.2831853f * u2);
+    }
+    return a;
+}
+
+static float *dup(const float *a, size_t n) {
+    float *b = malloc(n * sizeof(float) + 4);
+    memcpy(b, a, n * sizeof(float));
+    return b;
+}
+
+static void compare(const char *what, const float *ref, const float *got, size_t n, double tol) {
+    double worst = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double) ref[i] - got[i]) / (1 + fabs(ref[i]));
+        if (!(e <= worst)) {
+            worst = e;
+            at = i;
+        }
+    }
+    int ok = worst <= tol;
+    failures += !ok;
+    printf("%-4s %-34s max scaled error %.2e (tol %.0e)%s\n", ok ? "PASS" : "FAIL", what, worst, tol,
+           ok ? "" : "");
+    if (!ok) printf("     at %zu: ref %g got %g\n", at, ref[at], got[at]);
+}
+
+static void check_gemm(const nk_ops *cpu, const nk_ops *gpu) {
+    int shapes[][3] = {{67, 45, 300}, {130, 300, 520}, {5, 3, 1}};
+    for (int s = 0; s < 3; s++) {
+        for (int t = 0; t < 4; t++) {
+            int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], ta = t & 1, tb = t >> 1;
+            int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 7;
+            int mx = m > k ? m : k, nx = n > k ? n : k;
+            float *a = rnd((size_t) lda * mx, 1), *b = rnd((size_t) ldb * nx, 1), *c1 = rnd((size_t) ldc * m, 1);
+            float *c2 = dup(c1, (size_t) ldc * m);
+            cpu->sgemm(ta, tb, m, n, k, 0.7f, a, lda, b, ldb, 0.5f, c1, ldc);
+            gpu->sgemm(ta, tb, m, n, k, 0.7f, a, lda, b, ldb, 0.5f, c2, ldc);
+            char what[64];
+            snprintf(what, sizeof what, "sgemm %dx%dx%d ta=%d tb=%d", m, n, k, ta, tb);
+            compare(what, c1, c2, (size_t) ldc * m, 1e-4);
+            free(a), free(b), free(c1), free(c2);
+        }
+    }
+    int m = 33, n = 20, k = 24, cnt = 6;
+    float *a = rnd(cnt * m * k, 1), *b = rnd(cnt * n * k, 1), *c1 = rnd(cnt * m * n, 1), *c2 = dup(c1, cnt * m * n);
+    cpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, m * k, b, n * k, 1.f, c1, m * n, cnt);
+    gpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, m * k, b, n * k, 1.f, c2, m * n, cnt);
+    compare("sgemm_batched NT", c1, c2, cnt * m * n, 1e-4);
+}
+
+static void check_rows(const nk_ops *cpu, const nk_ops *gpu) {
+    int rows = 300, dim = 200, n = rows * dim;
+    float *x = rnd(n, 2), *w = rnd(dim, 1), *b = rnd(dim, 1), *d = rnd(n, 1);
+    float *o1 = rnd(n, 1), *o2 = rnd(n, 1), *m1 = rnd(rows, 1), *m2 = rnd(rows, 1), *r1 = rnd(rows, 1), *r2 = rnd(rows, 1);
+    cpu->layernorm_fwd(x, w, b, o1, m1, r1, rows, dim, 1e-5f);
+    gpu->layernorm_fwd(x, w, b, o2, m2, r2, rows, dim, 1e-5f);
+    compare("layernorm_fwd out", o1, o2, n, 2e-5);
+    compare("layernorm_fwd rstd", r1, r2, rows, 2e-5);
+    float *dw1 = rnd(dim, 1), *dw2 = dup(dw1, dim), *db1 = rnd(dim, 1), *db2 = dup(db1, dim);
+    cpu->layernorm_bwd(d, x, w, m1, r1, o1, dw1, db1, rows, dim);
+    gpu->layernorm_bwd(d, x, w, m1, r1, o2, dw2, db2, rows, dim);
+    compare("layernorm_bwd dx", o1, o2, n, 2e-5);
+    compare("layernorm_bwd dw", dw1, dw2, dim, 1e-4);
+    compare("layernorm_bwd db", db1, db2, dim, 1e-4);
+    cpu->rmsnorm_fwd(x, w, o1, r1, rows, dim, 1e-8f);
+    gpu->rmsnorm_fwd(x, w, o2, r2, rows, dim, 1e-8f);
+    compare("rmsnorm_fwd", o1, o2, n, 2e-5);
+    cpu->rmsnorm_bwd(d, x, w, r1, o1, dw1, rows, dim);
+    gpu->rmsnorm_bwd(d, x, w, r1, o2, dw2, rows, dim);
+    compare("rmsnorm_bwd dx", o1, o2, n, 2e-5);
+    compare("rmsnorm_bwd dscale", dw1, dw2, dim, 1e-4);
+    float g = 1.3f, dg1 = 0.5f, dg2 = 0.5f;
+    cpu->scalenorm_fwd(x, &g, o1, r1, rows, dim, 1e-5f);
+    gpu->scalenorm_fwd(x, &g, o2, r2, rows, dim, 1e-5f);
+    compare("scalenorm_fwd", o1, o2, n, 2e-5);
+    cpu->scalenorm_bwd(d, x, &g, r1, o1, &dg1, rows, dim, 1e-5f);
+    gpu->scalenorm_bwd(d, x, &g, r1, o2, &dg2, rows, dim, 1e-5f);
+    compare("scalenorm_bwd dx", o1, o2, n, 2e-5);
+    compare("scalenorm_bwd dg", &dg1, &dg2, 1, 1e-4);
+    memcpy(o1, x, n * 4), memcpy(o2, x, n * 4);
+    cpu->bias_add(o1, b, rows, dim);
+    gpu->bias_add(o2, b, rows, dim);
+    compare("bias_add", o1, o2, n, 1e-6);
+    cpu->bias_grad(x, db1, rows, dim);
+    gpu->bias_grad(x, db2, rows, dim);
+    compare("bias_grad", db1, db2, dim, 1e-4);
+    for (int t = 0; t < 2; t++) {
+        cpu->gelu_fwd(x, o1, n, t);
+        gpu->gelu_fwd(x, o2, n, t);
+        compare(t ? "gelu_fwd tanh" : "gelu_fwd erf", o1, o2, n, 2e-5);
+        cpu->gelu_bwd(x, d, o1, n, t);
+        gpu->gelu_bwd(x, d, o2, n, t);
+        compare(t ? "gelu_bwd tanh" : "gelu_bwd erf", o1, o2, n, 2e-5);
+    }
+    cpu->dropout(x, o1, n, 0.25f, 42, 1LL << 33);
+    gpu->dropout(x, o2, n, 0.25f, 42, 1LL << 33);
+    compare("dropout p=0.25", o1, o2, n, 1e-6);
+    int tok[6] = {3, 0, 9, 12, 5, 3};
+    cpu->embedding_fwd(tok, x, o1, 6, dim, 2, 8);
+    gpu->embedding_fwd(tok, x, o2, 6, dim, 2, 8);
+    compare("embedding_fwd", o1, o2, 6 * dim, 0);
+    memcpy(o1, x, n * 4), memcpy(o2, x, n * 4);
+    cpu->embedding_bwd(tok, d, o1, 6, dim, 2, 8);
+    gpu->embedding_bwd(tok, d, o2, 6, dim, 2, 8);
+    compare("embedding_bwd", o1, o2, 8 * dim, 1e-6);
+    int cnt = 24, seq = 64, hd = 32, rd = 24;
+    float *cs = rnd(seq * rd / 2, 1), *sn = rnd(seq * rd / 2, 1);
+    memcpy(o1, x, cnt * seq * hd * 4), memcpy(o2, x, cnt * seq * hd * 4);
+    cpu->rotary(o1, cnt, seq, hd, rd, cs, sn, 1.f);
+    gpu->rotary(o2, cnt, seq, hd, rd, cs, sn, 1.f);
+    compare("rotary", o1, o2, cnt * seq * hd, 1e-6);
+}
+
+static void check_softmax_xent_adam(const nk_ops *cpu, const nk_ops *gpu) {
+    int cnt = 6, sq = 97, n = cnt * sq * sq;
+    float *x = rnd(n, 4), *dy = rnd(n, 1), *y1 = rnd(n, 1), *y2 = dup(y1, n), *g1 = rnd(n, 1), *g2 = dup(g1, n);
+    for (int tri = 0; tri < 2; tri++) {
+        cpu->causal_softmax_fwd(x, y1, cnt, sq, 0.125f, tri);
+        gpu->causal_softmax_fwd(x, y2, cnt, sq, 0.125f, tri);
+        compare(tri ? "causal_softmax_fwd triangle" : "causal_softmax_fwd", y1, y2, n, 2e-6);
+        cpu->causal_softmax_bwd(y1, dy, g1, cnt, sq, 0.125f, tri);
+        gpu->causal_softmax_bwd(y1, dy, g2, cnt, sq, 0.125f, tri);
+        compare(tri ? "causal_softmax_bwd triangle" : "causal_softmax_bwd", g1, g2, n, 2e-6);
+    }
+    int rows = 37, vocab = 5003;
+    float *l = rnd(rows * vocab, 3), *loss1 = rnd(rows, 1), *loss2 = rnd(rows, 1), *s1 = rnd(rows, 1), *s2 = rnd(rows, 1);
+    int32_t labels[37];
+    for (int r = 0; r < rows; r++) labels[r] = rand() % vocab;
+    cpu->xent_fwd(l, labels, loss1, s1, rows, vocab);
+    gpu->xent_fwd(l, labels, loss2, s2, rows, vocab);
+    compare("xent_fwd loss", loss1, loss2, rows, 2e-5);
+    float *dl = rnd(rows, 1), *l1 = dup(l, rows * vocab), *l2 = dup(l, rows * vocab);
+    dl[3] = 0.f;
+    cpu->xent_bwd(l1, labels, s1, dl, rows, vocab);
+    gpu->xent_bwd(l2, labels, s1, dl, rows, vocab);
+    compare("xent_bwd", l1, l2, rows * vocab, 2e-6);
+    memcpy(l1, l, (size_t) rows * vocab * 4), memcpy(l2, l, (size_t) rows * vocab * 4);
+    cpu->xent_fused(l1, labels, dl, loss1, rows, vocab);
+    gpu->xent_fused(l2, labels, dl, loss2, rows, vocab);
+    compare("xent_fused loss", loss1, loss2, rows, 2e-5);
+    compare("xent_fused dlogits", l1, l2, rows * vocab, 2e-6);
+    int np = 70000;
+    for (int w = 0; w < 2; w++) {
+        float *p1 = rnd(np, 1), *gr = rnd(np, 1), *mm1 = rnd(np, 0.1f), *vv1 = rnd(np, 0.1f);
+        for (int i = 0; i < np; i++) vv1[i] = fabsf(vv1[i]);
+        float *p2 = dup(p1, np), *mm2 = dup(mm1, np), *vv2 = dup(vv1, np);
+        cpu->adam(p1, gr, mm1, vv1, np, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+        gpu->adam(p2, gr, mm2, vv2, np, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+        compare(w ? "adamw p" : "adam p", p1, p2, np, 1e-6);
+        compare(w ? "adamw v" : "adam v", vv1, vv2, np, 1e-6);
+    }
+}
+
+typedef void (*gemm_dev_fn)(void *stream, int, int, int, int, int, float, const float *, int, const float *, int,
+                            float, float *, int);
+
+static void bench(const nk_ops *cpu, void *lib) {
+    int shapes[][3] = {{2048, 768, 2304}, {2048, 3072, 768}, {2048, 768, 50304}, {512, 512, 512}, {4096, 4096, 4096}};
+    gemm_dev_fn dgemm = lib ? (gemm_dev_fn) dlsym(lib, "nkc_sgemm") : NULL;
+    void *(*dmalloc)(size_t) = lib ? (void *(*)(size_t)) dlsym(lib, "nkc_malloc") : NULL;
+    void (*dfree)(void *) = lib ? (void (*)(void *)) dlsym(lib, "nkc_free") : NULL;
+    int (*dsync)(void *) = lib ? (int (*)(void *)) dlsym(lib, "nkc_sync") : NULL;
+    for (int s = 0; s < 5; s++) {
+        int m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+        double flop = 2.0 * m * n * k;
+        if (dgemm) {
+            float *a = dmalloc((size_t) m * k * 4), *b = dmalloc((size_t) n * k * 4), *c = dmalloc((size_t) m * n * 4);
+            dgemm(NULL, 0, 1, m, n, k, 1.f, a, k, b, k, 0.f, c, n);
+            dsync(NULL);
+            int reps = 20;
+            double t = now();
+            for (int r = 0; r < reps; r++) dgemm(NULL, 0, 1, m, n, k, 1.f, a, k, b, k, 0.f, c, n);
+            int err = dsync(NULL);
+            t = (now() - t) / reps;
+            printf("GPU  sgemm NT m=%d k=%d n=%d: %8.1f GFLOP/s (%.3f ms, device-resident, err %d)\n", m, k, n,
+                   flop / t / 1e9, t * 1e3, err);
+            dfree(a), dfree(b), dfree(c);
+        }
+        if (s == 4) continue;
+        float *a = rnd((size_t) m * k, 1), *b = rnd((size_t) n * k, 1), *c = malloc((size_t) m * n * 4);
+        double best = 1e9;
+        for (int r = 0; r < 3; r++) {
+            double t = now();
+            cpu->sgemm(0, 1, m, n, k, 1.f, a, k, b, k, 0.f, c, n);
+            t = now() - t;
+            best = t < best ? t : best;
+        }
+        printf("CPU  sgemm NT m=%d k=%d n=%d: %8.1f GFLOP/s (best of 3, %s)\n", m, k, n, flop / best / 1e9, cpu->name);
+        free(a), free(b), free(c);
+    }
+}
+
+int main(int argc, char **argv) {
+    const nk_ops *cpu = nk_cpu_ops(0);
+    const char *path = argc > 1 ? argv[1] : "libneoxkernels_cuda.so";
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const nk_ops *gpu = NULL;
+    if (!lib) {
+        printf("no CUDA library (%s)\n", dlerror());
+    } else {
+        const char *err = NULL;
+        nk_cuda_ops_fn fn = (nk_cuda_ops_fn) dlsym(lib, "nk_cuda_ops");
+        gpu = fn ? fn(0, &err) : NULL;
+        if (!gpu) printf("CUDA backend unavailable: %s\n", err ? err : "nk_cuda_ops missing");
+    }
+    if (gpu) {
+        printf("checking %s against %s\n", gpu->name, cpu->name);
+        check_gemm(cpu, gpu);
+        check_rows(cpu, gpu);
+        check_softmax_xent_adam(cpu, gpu);
+        printf("%d check(s) failed\n", failures);
+    }
+    bench(cpu, gpu ? lib : NULL);
+    return failures ? 1 : 0;
+}

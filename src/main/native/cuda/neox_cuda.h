@@ -1,0 +1,64 @@
+/*
+ * The CUDA backend's device API: the nk_ops operations on DEVICE pointers, enqueued on a stream
+ * (nothing synchronises unless a function says so). Device-resident callers (a future trainer
+ * keeping parameters and activations on the GPU) use these directly; nk_cuda_ops() wraps them
+ * for host buffers by staging through cached device buffers.
+ */
+#ifndef NEOX_CUDA_H
+#define NEOX_CUDA_H
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void *nkc_malloc(size_t bytes);              /* NULL on failure */
+void nkc_free(void *p);
+void nkc_h2d(void *dst, const void *src, size_t bytes, cudaStream_t s);
+void nkc_d2h(void *dst, const void *src, size_t bytes, cudaStream_t s);
+int nkc_sync(cudaStream_t s);                /* 0, or the cudaError_t */
+
+void nkc_sgemm(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+               const float *b, int ldb, float beta, float *c, int ldc);
+void nkc_sgemm_batched(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha,
+                       const float *a, int64_t sA, const float *b, int64_t sB, float beta, float *c, int64_t sC,
+                       int count);
+void nkc_layernorm_fwd(cudaStream_t s, const float *x, const float *w, const float *b, float *out, float *mean,
+                       float *rstd, int rows, int dim, float eps);
+void nkc_layernorm_bwd(cudaStream_t s, const float *dout, const float *x, const float *w, const float *mean,
+                       const float *rstd, float *dx, float *dw, float *db, int rows, int dim);
+void nkc_gelu_fwd(cudaStream_t s, const float *x, float *out, int64_t n, int tanh_approx);
+void nkc_gelu_bwd(cudaStream_t s, const float *x, const float *dout, float *dx, int64_t n, int tanh_approx);
+void nkc_causal_softmax_fwd(cudaStream_t s, const float *x, float *y, int count, int sq, float scale, int triangle);
+void nkc_causal_softmax_bwd(cudaStream_t s, const float *y, const float *dy, float *dx, int count, int sq,
+                            float scale, int triangle);
+void nkc_xent_fwd(cudaStream_t s, const float *logits, const int32_t *labels, float *loss, float *lse, int rows,
+                  int vocab);
+void nkc_xent_bwd(cudaStream_t s, float *logits, const int32_t *labels, const float *lse, const float *dloss,
+                  int rows, int vocab);
+void nkc_adam(cudaStream_t s, float *p, const float *g, float *m, float *v, int64_t len, float lr, float beta1,
+              float beta2, float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale);
+
+void nkc_rmsnorm_fwd(cudaStream_t s, const float *x, const float *scale, float *out, float *inv, int rows, int dim,
+                     float eps);
+void nkc_rmsnorm_bwd(cudaStream_t s, const float *dout, const float *x, const float *scale, const float *inv,
+                     float *dx, float *dscale, int rows, int dim);
+void nkc_scalenorm_fwd(cudaStream_t s, const float *x, const float *g, float *out, float *inv, int rows, int dim,
+                       float eps);
+void nkc_scalenorm_bwd(cudaStream_t s, const float *dout, const float *x, const float *g, const float *inv,
+                       float *dx, float *dg, int rows, int dim, float eps);
+void nkc_bias_add(cudaStream_t s, float *x, const float *bias, int rows, int cols);
+void nkc_bias_grad(cudaStream_t s, const float *dy, float *db, int rows, int cols);
+void nkc_dropout(cudaStream_t s, const float *x, float *out, int64_t n, float p, int64_t seed, int64_t base);
+void nkc_embedding_fwd(cudaStream_t s, const int32_t *tokens, const float *w, float *out, int rows, int dim,
+                       int vocabStart, int vocabRows);
+void nkc_embedding_bwd(cudaStream_t s, const int32_t *tokens, const float *dout, float *dw, int rows, int dim,
+                       int vocabStart, int vocabRows);
+void nkc_rotary(cudaStream_t s, float *x, int count, int seq, int headDim, int rd, const float *cos,
+                const float *sin, float sign);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,98 @@
+/*
+ * neox kernels: a flat C API over plain float buffers (no Java objects cross it).
+ *
+ * Semantics are those of org.neox.kernel.Kernels (see its Javadoc): row-major matrices,
+ * "rows" = flattened leading dims, backward kernels overwrite input gradients and ACCUMULATE
+ * into parameter gradients, statistics (mean, rstd, inv, lse) are float[rows]. Pointers are
+ * already offset by the caller; strides (ld*) are in elements.
+ *
+ * Backends implement the same operations as a table of function pointers (nk_ops), so that a
+ * binding (the JNI layer, a C test, a future Ascend port) dispatches without knowing the backend:
+ *   - nk_cpu_ops()  : libneoxkernels_cpu.so, AVX2/FMA + OpenMP; pointers are host memory.
+ * The JNI layer (libneoxkernels.so) links neither backend: it dlopens them by path.
+ *   - nk_cuda_ops() : libneoxkernels_cuda.so; the table takes host pointers and stages them
+ *                     through cached device buffers; the nkc_* device API in neox_cuda.h
+ *                     takes device pointers and a stream for device-resident callers.
+ */
+#ifndef NEOX_KERNELS_H
+#define NEOX_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NK_API_VERSION 1
+
+typedef struct nk_ops {
+    int version;
+    const char *name;
+
+    /* C = alpha*op(A)*op(B) + beta*C; op(A) [m,k], op(B) [k,n], C [m,n]; beta==0 ignores C. */
+    void (*sgemm)(int transA, int transB, int m, int n, int k, float alpha,
+                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+    /* count problems with packed operands; problem p at a+p*sA, b+p*sB, c+p*sC. */
+    void (*sgemm_batched)(int transA, int transB, int m, int n, int k, float alpha,
+                          const float *a, int64_t sA, const float *b, int64_t sB,
+                          float beta, float *c, int64_t sC, int count);
+
+    void (*layernorm_fwd)(const float *x, const float *w, const float *b, float *out,
+                          float *mean, float *rstd, int rows, int dim, float eps);
+    void (*layernorm_bwd)(const float *dout, const float *x, const float *w, const float *mean,
+                          const float *rstd, float *dx, float *dw, float *db, int rows, int dim);
+    void (*rmsnorm_fwd)(const float *x, const float *scale, float *out, float *inv, int rows, int dim, float eps);
+    void (*rmsnorm_bwd)(const float *dout, const float *x, const float *scale, const float *inv,
+                        float *dx, float *dscale, int rows, int dim);
+    void (*scalenorm_fwd)(const float *x, const float *g, float *out, float *inv, int rows, int dim, float eps);
+    void (*scalenorm_bwd)(const float *dout, const float *x, const float *g, const float *inv,
+                          float *dx, float *dg, int rows, int dim, float eps);
+
+    void (*bias_add)(float *x, const float *bias, int rows, int cols);
+    void (*bias_grad)(const float *dy, float *db, int rows, int cols);
+    /* out/dx may alias x/dout. */
+    void (*gelu_fwd)(const float *x, float *out, int64_t n, int tanh_approx);
+    void (*gelu_bwd)(const float *x, const float *dout, float *dx, int64_t n, int tanh_approx);
+    /* keep(i) = splitmix64(seed*phi + counterBase + i) >> 40 scaled to [0,1) >= p. */
+    void (*dropout)(const float *x, float *out, int64_t n, float p, int64_t seed, int64_t counterBase);
+
+    void (*embedding_fwd)(const int32_t *tokens, const float *w, float *out, int rows, int dim,
+                          int vocabStart, int vocabRows);
+    void (*embedding_bwd)(const int32_t *tokens, const float *dout, float *dw, int rows, int dim,
+                          int vocabStart, int vocabRows);
+
+    /* in place on x [count, seq, headDim]; cos/sin [seq, rd/2]; sign +1 forward, -1 backward. */
+    void (*rotary)(float *x, int count, int seq, int headDim, int rd, const float *cos,
+                   const float *sin, float sign);
+
+    /* x,y [count, sq, sq]; triangle != 0 touches only j <= i. y may alias x, dx may alias dy. */
+    void (*causal_softmax_fwd)(const float *x, float *y, int count, int sq, float scale, int triangle);
+    void (*causal_softmax_bwd)(const float *y, const float *dy, float *dx, int count, int sq,
+                               float scale, int triangle);
+
+    void (*xent_fwd)(const float *logits, const int32_t *labels, float *loss, float *lse, int rows, int vocab);
+    /* in place: logits become dlogits. */
+    void (*xent_bwd)(float *logits, const int32_t *labels, const float *lse, const float *dloss,
+                     int rows, int vocab);
+
+    /* xent_fwd + xent_bwd in one sweep: writes loss, turns logits into dlogits in place. */
+    void (*xent_fused)(float *logits, const int32_t *labels, const float *dloss, float *loss, int rows, int vocab);
+
+    /* p, g, m, v already offset; len elements. */
+    void (*adam)(float *p, const float *g, float *m, float *v, int64_t len, float lr, float beta1,
+                 float beta2, float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale);
+} nk_ops;
+
+/* The CPU backend (libneoxkernels_cpu.so). threads > 0 sets the (process-wide) thread count;
+ * <= 0 keeps the current one (initially the OpenMP default). */
+typedef const nk_ops *(*nk_cpu_ops_fn)(int threads);
+const nk_ops *nk_cpu_ops(int threads);
+
+/* The CUDA backend (libneoxkernels_cuda.so); NULL with a message in *err when no device. */
+typedef const nk_ops *(*nk_cuda_ops_fn)(int device, const char **err);
+const nk_ops *nk_cuda_ops(int device, const char **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

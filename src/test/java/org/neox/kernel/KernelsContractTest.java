@@ -1,0 +1,267 @@
+package org.neox.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every {@link Kernels} operation of an implementation under test against {@link ReferenceKernels}
+ * (double accumulation) on random data, at sizes that take the parallel paths (> 32768 elements)
+ * and the GEMM's edge tiles and several K blocks. Subclasses supply the implementation.
+ * Tolerances, as |got − ref| <= tol·(1 + |ref|): GEMM 1e-4 (float FMA over k <= 700 terms);
+ * row reductions (norm statistics, sums of 300-1000 terms) 1e-4; element-wise 2e-5 (vector
+ * expf/erff/tanhf within a few ulp, reassociated float sums); exact copies 0.
+ */
+abstract class KernelsContractTest {
+    private final Random rnd = new Random(11);
+
+    /** The implementation under test (the test is skipped when it is unavailable). */
+    abstract Kernels kernels();
+
+    private static final ReferenceKernels REF = new ReferenceKernels();
+
+    float[] rand(int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return a;
+    }
+
+    static void close(float[] ref, float[] got, double tol, String what) {
+        assertEquals(ref.length, got.length, what);
+        for (int i = 0; i < ref.length; i++) {
+            double err = Math.abs(ref[i] - got[i]);
+            assertTrue(err <= tol * (1 + Math.abs(ref[i])), what + " index " + i + ": ref " + ref[i] + " got " + got[i]);
+        }
+    }
+
+    @Test
+    void gemmTransposesStridesOffsetsAndBeta() {
+        Kernels k = kernels();
+        int[][] shapes = {{67, 45, 300}, {5, 3, 1}, {400, 40, 100}, {130, 300, 520}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], kk = s[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                int lda = (ta ? m : kk) + 3, ldb = (tb ? kk : n) + 5, ldc = n + 7;
+                float[] a = rand(2 + lda * Math.max(m, kk), 1);
+                float[] b = rand(4 + ldb * Math.max(n, kk), 1);
+                float[] c1 = rand(1 + ldc * m, 1);
+                float[] c2 = c1.clone();
+                float beta = t == 3 ? 0f : 0.5f;
+                if (beta == 0f) {
+                    Arrays.fill(c2, 1, 1 + ldc * m, Float.NaN); // beta 0 must ignore C, even NaN
+                    for (int i = 0; i < m; i++) {
+                        for (int j = n; j < ldc && 1 + i * ldc + j < c2.length; j++) {
+                            c2[1 + i * ldc + j] = c1[1 + i * ldc + j]; // gaps must survive
+                        }
+                    }
+                }
+                REF.gemm(ta, tb, m, n, kk, 0.7f, a, 2, lda, b, 4, ldb, beta, c1, 1, ldc);
+                k.gemm(ta, tb, m, n, kk, 0.7f, a, 2, lda, b, 4, ldb, beta, c2, 1, ldc);
+                close(c1, c2, 1e-4, "gemm " + m + "x" + n + "x" + kk + " ta=" + ta + " tb=" + tb);
+            }
+        }
+    }
+
+    @Test
+    void gemmBatchedAllTransposes() {
+        Kernels k = kernels();
+        int m = 33, n = 20, kk = 24, count = 6;
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            float[] a = rand(count * m * kk + 4, 1);
+            float[] b = rand(count * n * kk, 1);
+            float[] c1 = rand(count * m * n, 1);
+            float[] c2 = c1.clone();
+            REF.gemmBatched(ta, tb, m, n, kk, 0.5f, a, 4, m * kk, b, 0, n * kk, 1f, c1, 0, m * n, count);
+            k.gemmBatched(ta, tb, m, n, kk, 0.5f, a, 4, m * kk, b, 0, n * kk, 1f, c2, 0, m * n, count);
+            close(c1, c2, 1e-4, "gemmBatched t=" + t);
+        }
+    }
+
+    @Test
+    void layerNormForwardBackward() {
+        Kernels k = kernels();
+        int rows = 300, dim = 200;
+        float[] x = rand(rows * dim + 3, 2);
+        float[] w = rand(dim, 1), b = rand(dim, 1);
+        float[] o1 = new float[rows * dim], o2 = new float[rows * dim];
+        float[] m1 = new float[rows], m2 = new float[rows], r1 = new float[rows], r2 = new float[rows];
+        REF.layerNormForward(x, 3, w, 0, b, 0, o1, 0, m1, r1, rows, dim, 1e-5f);
+        k.layerNormForward(x, 3, w, 0, b, 0, o2, 0, m2, r2, rows, dim, 1e-5f);
+        close(o1, o2, 2e-5, "ln out");
+        close(m1, m2, 2e-5, "ln mean");
+        close(r1, r2, 2e-5, "ln rstd");
+        float[] d = rand(rows * dim, 1);
+        float[] dx1 = new float[rows * dim], dx2 = new float[rows * dim];
+        float[] dw1 = rand(dim, 1), dw2 = dw1.clone(), db1 = rand(dim, 1), db2 = db1.clone();
+        REF.layerNormBackward(d, 0, x, 3, w, 0, m1, r1, dx1, 0, dw1, 0, db1, 0, rows, dim);
+        k.layerNormBackward(d, 0, x, 3, w, 0, m1, r1, dx2, 0, dw2, 0, db2, 0, rows, dim);
+        close(dx1, dx2, 2e-5, "ln dx");
+        close(dw1, dw2, 1e-4, "ln dw");
+        close(db1, db2, 1e-4, "ln db");
+    }
+
+    @Test
+    void rmsAndScaleNorm() {
+        Kernels k = kernels();
+        int rows = 40, dim = 96;
+        float[] x = rand(rows * dim, 2), s = rand(dim, 1);
+        float[] o1 = new float[rows * dim], o2 = new float[rows * dim], i1 = new float[rows], i2 = new float[rows];
+        REF.rmsNormForward(x, 0, s, 0, o1, 0, i1, rows, dim, 1e-8f);
+        k.rmsNormForward(x, 0, s, 0, o2, 0, i2, rows, dim, 1e-8f);
+        close(o1, o2, 2e-5, "rms out");
+        float[] d = rand(rows * dim, 1);
+        float[] dx1 = new float[rows * dim], dx2 = new float[rows * dim], ds1 = new float[dim], ds2 = new float[dim];
+        REF.rmsNormBackward(d, 0, x, 0, s, 0, i1, dx1, 0, ds1, 0, rows, dim);
+        k.rmsNormBackward(d, 0, x, 0, s, 0, i1, dx2, 0, ds2, 0, rows, dim);
+        close(dx1, dx2, 2e-5, "rms dx");
+        close(ds1, ds2, 1e-4, "rms dscale");
+        float[] g = {1.3f};
+        REF.scaleNormForward(x, 0, g, 0, o1, 0, i1, rows, dim, 1e-5f);
+        k.scaleNormForward(x, 0, g, 0, o2, 0, i2, rows, dim, 1e-5f);
+        close(o1, o2, 2e-5, "scalenorm out");
+        float[] dg1 = {0.5f}, dg2 = {0.5f};
+        REF.scaleNormBackward(d, 0, x, 0, g, 0, i1, dx1, 0, dg1, 0, rows, dim, 1e-5f);
+        k.scaleNormBackward(d, 0, x, 0, g, 0, i1, dx2, 0, dg2, 0, rows, dim, 1e-5f);
+        close(dx1, dx2, 2e-5, "scalenorm dx");
+        close(dg1, dg2, 1e-4, "scalenorm dg");
+    }
+
+    @Test
+    void biasAndGelu() {
+        Kernels k = kernels();
+        int rows = 600, cols = 70, n = rows * cols;
+        float[] x = rand(n, 3), bias = rand(cols, 1);
+        float[] x1 = x.clone(), x2 = x.clone();
+        REF.biasAdd(x1, 0, bias, 0, rows, cols);
+        k.biasAdd(x2, 0, bias, 0, rows, cols);
+        close(x1, x2, 1e-6, "biasAdd");
+        float[] db1 = rand(cols, 1), db2 = db1.clone();
+        REF.biasGrad(x, 0, db1, 0, rows, cols);
+        k.biasGrad(x, 0, db2, 0, rows, cols);
+        close(db1, db2, 1e-4, "biasGrad");
+        for (boolean tanh : new boolean[] {false, true}) {
+            float[] g1 = new float[n], g2 = x.clone();
+            REF.geluForward(x, 0, g1, 0, n, tanh);
+            k.geluForward(g2, 0, g2, 0, n, tanh); // out aliases x
+            close(g1, g2, 2e-5, "gelu tanh=" + tanh);
+            float[] d = rand(n, 1), d2 = d.clone();
+            REF.geluBackward(x, 0, d, 0, g1, 0, n, tanh);
+            k.geluBackward(x, 0, d2, 0, d2, 0, n, tanh); // dx aliases dout
+            close(g1, d2, 2e-5, "gelu' tanh=" + tanh);
+        }
+    }
+
+    @Test
+    void dropoutMatchesTheJavaMask() {
+        Kernels k = kernels();
+        int n = 50_000;
+        float[] x = rand(n, 1);
+        float[] d1 = new float[n], d2 = new float[n];
+        REF.dropoutForward(x, 0, d1, 0, n, 0.25f, 42, 1L << 33);
+        k.dropoutForward(x, 0, d2, 0, n, 0.25f, 42, 1L << 33);
+        close(d1, d2, 1e-6, "dropout");
+        REF.dropoutBackward(x, 0, d1, 0, n, 0f, 7, 0);
+        k.dropoutBackward(x, 0, d2, 0, n, 0f, 7, 0);
+        close(d1, d2, 0, "dropout p=0");
+    }
+
+    @Test
+    void embeddingVocabParallel() {
+        Kernels k = kernels();
+        int[] tok = {3, 0, 9, 12, 5, 3};
+        float[] w = rand(10 * 8, 1);
+        float[] e1 = new float[6 * 8], e2 = rand(6 * 8, 1);
+        REF.embeddingForward(tok, 0, w, 0, e1, 0, 6, 8, 2, 8);
+        k.embeddingForward(tok, 0, w, 0, e2, 0, 6, 8, 2, 8);
+        close(e1, e2, 0, "embedding");
+        float[] dw1 = rand(80, 1), dw2 = dw1.clone();
+        REF.embeddingBackward(tok, 0, e1, 0, dw1, 0, 6, 8, 2, 8);
+        k.embeddingBackward(tok, 0, e1, 0, dw2, 0, 6, 8, 2, 8);
+        close(dw1, dw2, 1e-6, "embedding grad");
+    }
+
+    @Test
+    void rotaryAndInverse() {
+        Kernels k = kernels();
+        int count = 24, seq = 64, hd = 32, rd = 24;
+        RotaryTables t = RotaryTables.of(seq, rd, 10000);
+        float[] x = rand(count * seq * hd + 5, 1);
+        float[] x1 = x.clone(), x2 = x.clone();
+        REF.rotaryForward(x1, 5, count, seq, hd, rd, t.cos(), t.sin());
+        k.rotaryForward(x2, 5, count, seq, hd, rd, t.cos(), t.sin());
+        close(x1, x2, 1e-6, "rotary");
+        k.rotaryBackward(x2, 5, count, seq, hd, rd, t.cos(), t.sin());
+        close(x, x2, 1e-6, "rotary inverse");
+    }
+
+    @Test
+    void causalSoftmaxFullAndTriangle() {
+        Kernels k = kernels();
+        int count = 6, sq = 97, n = count * sq * sq;
+        float[] x = rand(n, 4);
+        float[] y1 = new float[n], y2 = x.clone(), y3 = new float[n];
+        REF.causalSoftmaxForward(x, 0, y1, 0, count, sq, 0.125f);
+        k.causalSoftmaxForward(y2, 0, y2, 0, count, sq, 0.125f); // y aliases x
+        close(y1, y2, 2e-6, "softmax");
+        k.causalSoftmaxTriangleForward(x, 0, y3, 0, count, sq, 0.125f);
+        close(y1, y3, 2e-6, "softmax triangle");
+        float[] dy = rand(n, 1);
+        float[] g1 = new float[n], g2 = dy.clone(), g3 = new float[n];
+        REF.causalSoftmaxBackward(y1, 0, dy, 0, g1, 0, count, sq, 0.125f);
+        k.causalSoftmaxBackward(y1, 0, g2, 0, g2, 0, count, sq, 0.125f); // dx aliases dy
+        close(g1, g2, 2e-6, "softmax'");
+        k.causalSoftmaxTriangleBackward(y1, 0, dy, 0, g3, 0, count, sq, 0.125f);
+        close(g1, g3, 2e-6, "softmax' triangle");
+    }
+
+    @Test
+    void crossEntropy() {
+        Kernels k = kernels();
+        int rows = 37, vocab = 5003;
+        float[] logits = rand(rows * vocab, 3);
+        int[] labels = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            labels[r] = rnd.nextInt(vocab);
+        }
+        float[] l1 = new float[rows], l2 = new float[rows], s1 = new float[rows], s2 = new float[rows];
+        REF.crossEntropyForward(logits, 0, labels, 0, l1, s1, rows, vocab);
+        k.crossEntropyForward(logits, 0, labels, 0, l2, s2, rows, vocab);
+        close(l1, l2, 2e-5, "xent loss");
+        close(s1, s2, 2e-5, "xent lse");
+        float[] dl = rand(rows, 1);
+        dl[3] = 0f;
+        float[] g1 = logits.clone(), g2 = logits.clone();
+        REF.crossEntropyBackward(g1, 0, labels, 0, s1, dl, rows, vocab);
+        k.crossEntropyBackward(g2, 0, labels, 0, s1, dl, rows, vocab);
+        close(g1, g2, 2e-6, "xent dlogits");
+        float[] g3 = logits.clone(), l3 = new float[rows];
+        k.crossEntropyFused(g3, 0, labels, 0, dl, l3, rows, vocab);
+        close(l1, l3, 2e-5, "xent fused loss");
+        close(g1, g3, 2e-6, "xent fused dlogits");
+    }
+
+    @Test
+    void adamAndAdamW() {
+        Kernels k = kernels();
+        for (boolean w : new boolean[] {false, true}) {
+            int n = 70_000;
+            float[] p1 = rand(n, 1), g = rand(n, 1), m1 = rand(n, 0.1f), v1 = rand(n, 0.1f);
+            for (int i = 0; i < n; i++) {
+                v1[i] = Math.abs(v1[i]);
+            }
+            float[] p2 = p1.clone(), m2 = m1.clone(), v2 = v1.clone();
+            REF.adamStep(p1, g, m1, v1, 10, n - 20, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+            k.adamStep(p2, g, m2, v2, 10, n - 20, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+            close(p1, p2, 1e-6, "adam p");
+            close(m1, m2, 1e-6, "adam m");
+            close(v1, v2, 1e-6, "adam v");
+        }
+    }
+}

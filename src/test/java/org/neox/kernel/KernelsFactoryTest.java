@@ -1,0 +1,42 @@
+package org.neox.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Backend selection: explicit names, the neox.kernels override, and the auto fallback chain. */
+class KernelsFactoryTest {
+
+    @AfterEach
+    void clearOverride() {
+        System.clearProperty(KernelsFactory.OVERRIDE_PROPERTY);
+    }
+
+    @Test
+    void explicitNames() {
+        assertInstanceOf(CpuKernels.class, KernelsFactory.create("java", 1));
+        assertInstanceOf(CpuKernels.class, KernelsFactory.create("cpu", 1));
+        assertInstanceOf(ReferenceKernels.class, KernelsFactory.create("reference", 1));
+        assertThrows(IllegalArgumentException.class, () -> KernelsFactory.create("tpu", 1));
+    }
+
+    @Test
+    void overridePropertyWins() {
+        System.setProperty(KernelsFactory.OVERRIDE_PROPERTY, "reference");
+        assertInstanceOf(ReferenceKernels.class, KernelsFactory.create("java", 1));
+    }
+
+    @Test
+    void autoPicksTheBestLoadableBackend() {
+        Kernels k = KernelsFactory.create(null, 2);
+        if (NativeKernels.unavailableReason() == null) {
+            assertInstanceOf(NativeKernels.class, k); // CUDA when a GPU is present, else native CPU
+        } else {
+            assertInstanceOf(CpuKernels.class, k);
+        }
+        assertTrue(!k.name().isEmpty());
+    }
+}

@@ -1,0 +1,45 @@
+package org.neox.train;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.neox.config.ConfigLoader;
+import org.neox.config.NeoXArgs;
+import org.neox.config.ResourceOptions;
+import org.neox.data.EmbeddedCorpus;
+import org.neox.kernel.KernelsFactory;
+import org.neox.util.Clock;
+
+/** Test fixture: tiny char-level configs over the embedded corpus in a temporary directory. */
+final class TinyRuns {
+    private TinyRuns() {
+    }
+
+    /** Generates the embedded corpus under {@code dir/data} once; returns its prefix. */
+    static Path corpus(Path dir) throws IOException {
+        Path prefix = dir.resolve("data/tiny_text_document");
+        Files.createDirectories(prefix.getParent());
+        return EmbeddedCorpus.ensure(prefix);
+    }
+
+    /** Resolves {@code dir/file} as {@code neox train -d dir file --set k=v ...} would. */
+    static NeoXArgs load(Path dir, String file, Map<String, String> overrides) {
+        return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of(file), ResourceOptions.NONE,
+                OptionalInt.empty(), overrides));
+    }
+
+    /** A single-rank run in this JVM on the pure-Java CPU kernels, console output discarded. */
+    static TrainResult train(NeoXArgs args) {
+        return trainer(args).run();
+    }
+
+    static Trainer trainer(NeoXArgs args) {
+        return new Trainer(args, RankContext.single(), KernelsFactory.create("cpu", 2), Clock.SYSTEM,
+                new PrintWriter(new StringWriter()));
+    }
+}
