@@ -3,6 +3,7 @@ package org.neox.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import org.neox.comm.LocalCommunicator;
 import org.neox.comm.SoloCommunicator;
 import org.neox.kernel.CpuKernels;
 import org.neox.kernel.Kernels;
+import org.neox.kernel.NativeKernels;
 import org.neox.kernel.ReferenceKernels;
 import org.neox.tensor.ParamView;
 import org.neox.tensor.TokenBatch;
@@ -159,5 +161,14 @@ class TensorParallelModelTest {
                 .withNorm(ModelSpec.Norm.LAYERNORM, true, false, false, false).withDropout(0.0, 0.1);
         check(spec, ReferenceKernels::new, 2);
         check(spec.withNorm(ModelSpec.Norm.RMSNORM, true, true, false, true), () -> new CpuKernels(1), 4);
+    }
+
+    /** The vocab-parallel cross-entropy uses only kernel calls the native backend implements too. */
+    @Test
+    void nativeKernelsMatchSingleRank() throws Exception {
+        String why = NativeKernels.unavailableReason();
+        assumeTrue(why == null, "native kernels not loadable, skipping: " + why);
+        ModelSpec spec = ModelSpec.defaults(2, 16, 4, 8, TinyModels.VOCAB).withDropout(0.0, 0.1);
+        check(spec, () -> NativeKernels.cpu(1), 2);
     }
 }
