@@ -1,5 +1,6 @@
 package org.neox.model;
 
+import java.util.concurrent.Future;
 import org.neox.kernel.Kernels;
 import org.neox.tensor.ParamStore;
 
@@ -65,7 +66,7 @@ final class ParallelLinear {
 
     /**
      * Accumulates dW += dyᵀ·x and db += Σ dy; writes {@code dx[rows, in] = dy · W} (all-reduced for
-     * column-parallel). {@code dx == null} skips the input gradient.
+     * column-parallel, while dW computes). {@code dx == null} skips the input gradient.
      */
     void backward(float[] dy, int dyOff, float[] x, int xOff, float[] dx, int dxOff, int rows) {
         float[] p = store.params();
@@ -73,15 +74,18 @@ final class ParallelLinear {
         if (kind == Kind.ROW) {
             tp.reduceFromRegionBackward(dy, dyOff, rows * out);
         }
+        Future<?> pending = null;
+        if (dx != null) {
+            // input gradient first, so that its column-parallel all-reduce overlaps the weight gradient
+            k.gemm(false, false, rows, in, out, 1f, dy, dyOff, out, p, wOff, in, 0f, dx, dxOff, in);
+            if (kind == Kind.COLUMN) {
+                pending = tp.copyToRegionBackwardAsync(dx, dxOff, rows * in);
+            }
+        }
         if (bOff >= 0) {
             k.biasGrad(dy, dyOff, g, bOff, rows, out);
         }
         k.gemm(true, false, out, in, rows, 1f, dy, dyOff, out, x, xOff, in, 1f, g, wOff, in);
-        if (dx != null) {
-            k.gemm(false, false, rows, in, out, 1f, dy, dyOff, out, p, wOff, in, 0f, dx, dxOff, in);
-            if (kind == Kind.COLUMN) {
-                tp.copyToRegionBackward(dx, dxOff, rows * in);
-            }
-        }
+        tp.await(pending);
     }
 }
