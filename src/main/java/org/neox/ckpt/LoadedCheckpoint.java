@@ -82,6 +82,23 @@ public final class LoadedCheckpoint {
         }
     }
 
+    /**
+     * Fills the Adam moments of tensor-parallel rank {@code model} of {@code mp} (views named
+     * like the stage's parameters, in two lists) from a checkpoint saved with any (pp, mp, dp)
+     * layout, ZeRO-partitioned or not ({@link MomentResharder}).
+     */
+    public void readOptimizerResharded(int model, int mp, List<NamedTensor> expAvg, List<NamedTensor> expAvgSq) {
+        NeoxModelConfig cfg = NeoxModelConfig.fromResolved(meta().config(),
+                dir.resolve(Manifest.FILE_NAME).toString());
+        MomentResharder.read(this, cfg, MomentResharder.EXP_AVG, model, mp, expAvg);
+        MomentResharder.read(this, cfg, MomentResharder.EXP_AVG_SQ, model, mp, expAvgSq);
+    }
+
+    /** The optimizer shard file of (pipe, model, data), checksum-verified; the caller closes it. */
+    public SafetensorsFile openOptimizerShard(int pipe, int model, int data) {
+        return openVerified(find(ShardFile.OPTIMIZER, pipe, model, data));
+    }
+
     /** Fills {@code targets} from the optimizer shard of (pipe, model, data). */
     public void readOptimizerShard(int pipe, int model, int data, List<NamedTensor> targets) {
         try (SafetensorsFile f = openVerified(find(ShardFile.OPTIMIZER, pipe, model, data))) {
@@ -89,10 +106,13 @@ public final class LoadedCheckpoint {
         }
     }
 
-    /** Resolved-config keys that must not change across a resume (GPT-NeoX's stored {@code args}). */
+    /**
+     * Resolved-config keys that must not change across a resume (GPT-NeoX's stored {@code args}).
+     * Unlike GPT-NeoX, {@code model_parallel_size} may change: the weights are re-sharded on load
+     * ({@link #readModelResharded}); a change that alters the padded vocabulary is still refused.
+     */
     public static final List<String> FIXED_KEYS = List.of("num_layers", "hidden_size", "num_attention_heads",
-            "max_position_embeddings", "make_vocab_size_divisible_by", "padded_vocab_size", "tokenizer_type",
-            "model_parallel_size");
+            "max_position_embeddings", "make_vocab_size_divisible_by", "padded_vocab_size", "tokenizer_type");
 
     /**
      * Checks that {@link #FIXED_KEYS} present in both configs are equal (spec §8.4), failing

@@ -165,12 +165,25 @@ final class ShardMerger {
      * split as {@code full / mp} per rank so that the ranks' sum is the full bias again.
      */
     static NamedTensor slice(NamedTensor full, int rank, int mp, NeoxModelConfig cfg) {
+        return slice(full, rank, mp, rule(full.name(), cfg));
+    }
+
+    /**
+     * The rule for an optimizer moment of {@code name}: that of the parameter, except that the
+     * per-rank copies of a parallel-residual row bias see the same gradient and so hold the
+     * same moments (MEAN, copied on slicing) rather than adding up.
+     */
+    static Rule momentRule(String name, NeoxModelConfig cfg) {
+        Rule r = rule(name, cfg);
+        return r == Rule.SUM ? Rule.MEAN : r;
+    }
+
+    static NamedTensor slice(NamedTensor full, int rank, int mp, Rule r) {
         if (mp == 1) {
             return full;
         }
         long[] s = full.shape();
         float[] d = full.toArray();
-        Rule r = rule(full.name(), cfg);
         int dim = r == Rule.CONCAT0 ? 0 : r == Rule.CONCAT1 ? 1 : -1;
         if (dim >= 0 && (s.length <= dim || s[dim] % mp != 0)) {
             throw new UserError("tensor " + full.name() + " " + Arrays.toString(s) + " cannot be split "

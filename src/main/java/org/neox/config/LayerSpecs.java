@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 import org.neox.config.ModelArgs.Activation;
 import org.neox.config.ModelArgs.Norm;
 import org.neox.config.ModelArgs.PosEmb;
+import org.neox.util.UserError;
 
 /**
  * GPT-NeoX's layer-spec list (spec §5.1) with the parameter count of each spec, in full and on
@@ -15,7 +16,8 @@ import org.neox.config.ModelArgs.PosEmb;
  * embedding). A layernorm/gelu layer has {@code 12h²+13h}: qkv {@code 3h²+3h}, dense {@code
  * h²+h}, MLP {@code 8h²+5h}, two norms {@code 4h}. gMLP/aMLP layers are counted like standard
  * layers (an approximation, flagged by {@link #approximate()}). With tied embeddings and pp &gt; 1
- * DeepSpeed also keeps a copy of the embedding on the last stage; that copy is not counted.
+ * DeepSpeed also keeps a copy of the embedding layer on the last stage; that copy is not counted
+ * here ({@link TrainingPlan} adds it to the last stage's figures, as the workers allocate it).
  */
 public final class LayerSpecs {
     /**
@@ -98,5 +100,28 @@ public final class LayerSpecs {
             w[i] = regex == null ? s.paramsPerRank() : regex.matcher(s.typeName()).find() ? 1 : 0;
         }
         return PipelinePartition.balanced(w, stages);
+    }
+
+    /**
+     * The stages neox runs: {@link #partition}, except that the final norm (spec L+3) always
+     * joins the output spec (L+4) on the last stage, because neox's output head computes the
+     * norm, logits and loss together. Fails when a stage would be left without any spec.
+     */
+    public int[] stageBoundaries(String method, int stages) {
+        int[] b = partition(method, stages);
+        int output = specs.size() - 1;
+        for (int i = 1; i < stages; i++) {
+            if (b[i] == output) {
+                b[i] = output - 1;
+            }
+        }
+        for (int i = 0; i < stages; i++) {
+            if (b[i] >= b[i + 1]) {
+                throw new UserError("pipe_parallel_size " + stages + " with pipe_partition_method '" + method
+                        + "' leaves pipeline stage " + i + " without layers (boundaries "
+                        + java.util.Arrays.toString(b) + " over " + specs.size() + " layer specs)");
+            }
+        }
+        return b;
     }
 }

@@ -51,7 +51,7 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> bounda
         }
         LayerSpecs specs = new LayerSpecs(args, paddedVocab);
         RankGrid grid = args.rankGrid();
-        int[] b = specs.partition(args.parallelism().pipePartitionMethod(), grid.pp());
+        int[] b = specs.stageBoundaries(args.parallelism().pipePartitionMethod(), grid.pp());
         List<Stage> stages = new ArrayList<>();
         for (int s = 0; s < grid.pp(); s++) {
             stages.add(stage(args, specs, b[s], b[s + 1], s, paddedVocab));
@@ -74,6 +74,13 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> bounda
             params += sp.params();
             perRank += sp.paramsPerRank();
             layers += sp.typeName().equals("ParallelTransformerLayerPipe") || sp.typeName().equals("GMLPBlock") ? 1 : 0;
+        }
+        boolean last = to == specs.specs().size();
+        if (last && index > 0 && !args.model().noWeightTying()) {
+            // the last stage's copy of the tied embedding layer (DeepSpeed's TiedLayerSpec builds the
+            // whole EmbeddingPipe there, position table included, and ties its word embedding)
+            params += specs.specs().get(0).params();
+            perRank += specs.specs().get(0).paramsPerRank();
         }
         int e = args.model().precision() == Precision.FP32 ? 4 : 2;
         int dp = args.dataParallelSize();

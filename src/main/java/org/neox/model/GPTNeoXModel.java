@@ -22,7 +22,9 @@ import org.neox.tensor.TokenBatch;
  * the final norm and output (specs L+3, L+4) must be owned together by the last stage. With tied
  * weights the last stage holds its own copy of {@code sequential.0.word_embeddings.weight}
  * (DeepSpeed's tied layer; the trainer all-reduces its gradient between first and last stage).
- * One micro-batch is in flight per model at a time. Not thread-safe.
+ * Several micro-batches may be in flight (the 1F1B schedule): each uses its own activation
+ * slot ({@code slot} arguments, buffers allocated on first use, so a stage holds as many
+ * activation sets as it has micro-batches in flight). Not thread-safe.
  */
 public final class GPTNeoXModel {
     private final ModelSpec spec;
@@ -34,7 +36,9 @@ public final class GPTNeoXModel {
     private final EmbeddingLayer embedding;
     private final List<TransformerLayer> layers = new ArrayList<>();
     private final OutputHead head;
-    private PassBuffers buffers;
+    /** Activation buffers per in-flight micro-batch slot, all of the shape {@link #dims}. */
+    private final List<PassBuffers> slots = new ArrayList<>();
+    private Dims dims;
 
     /** The whole model (every layer spec) on one pipeline stage. */
     public GPTNeoXModel(ModelSpec spec, Kernels kernels, Communicator tensorGroup, long seed) {
@@ -70,7 +74,7 @@ public final class GPTNeoXModel {
     }
 
     private void initialise(long seed) {
-        Initializer init = new Initializer(seed, tp.rank(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd());
+        Initializer init = new Initializer(seed, tp.rank(), tp.size(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd());
         float[] p = store.params();
         for (ParamView v : store.views()) {
             boolean table = v.name().endsWith("_embeddings.weight") || v.name().endsWith("final_linear.weight");
@@ -125,8 +129,16 @@ public final class GPTNeoXModel {
     /** Mean masked loss without dropout and without touching gradients. */
     public float evalLoss(TokenBatch b) {
         requireWhole();
-        PassBuffers pb = bind(b.batch(), b.seq());
-        forwardLayers(b.tokens(), null, pb, false, 0);
+        stageForward(b.tokens(), null, b.batch(), b.seq(), false, 0, 0);
+        return stageLoss(b, 0);
+    }
+
+    /**
+     * Last stage: the mean masked loss of the forward pass held in {@code slot} (run with
+     * {@code train = false} for evaluation), without touching gradients.
+     */
+    public float stageLoss(TokenBatch b, int slot) {
+        PassBuffers pb = slots.get(slot);
         int r = pb.dims.rows();
         head.logits(pb.hidden[layers.size()], pb.normOut, pb.normA, pb.normB, pb.logits, r);
         return head.loss(pb.logits, b.labels(), b.lossMask(), pb.loss, pb.lse, r);
@@ -135,7 +147,7 @@ public final class GPTNeoXModel {
     /** Logits {@code out [batch·seq, V'/p]} for tokens {@code [batch, seq]}, no dropout. */
     public void logits(int[] tokens, int batch, int seq, float[] out) {
         requireWhole();
-        PassBuffers pb = bind(batch, seq);
+        PassBuffers pb = bind(batch, seq, 0);
         forwardLayers(tokens, null, pb, false, 0);
         int r = pb.dims.rows();
         head.logits(pb.hidden[layers.size()], pb.normOut, pb.normA, pb.normB, pb.logits, r);
@@ -148,8 +160,18 @@ public final class GPTNeoXModel {
      * (a model-owned buffer, valid until the next call; on the last stage the final norm's input).
      */
     public float[] stageForward(int[] tokens, float[] hiddenIn, int batch, int seq, long dropoutSeed) {
-        PassBuffers pb = bind(batch, seq);
-        forwardLayers(tokens, hiddenIn, pb, true, dropoutSeed);
+        return stageForward(tokens, hiddenIn, batch, seq, true, dropoutSeed, 0);
+    }
+
+    /**
+     * {@link #stageForward(int[], float[], int, int, long)} into activation slot {@code slot}
+     * (one per micro-batch in flight), with or without training-mode dropout. The returned
+     * buffer belongs to the slot and stays valid until the slot's next forward.
+     */
+    public float[] stageForward(int[] tokens, float[] hiddenIn, int batch, int seq, boolean train, long dropoutSeed,
+                                int slot) {
+        PassBuffers pb = bind(batch, seq, slot);
+        forwardLayers(tokens, hiddenIn, pb, train, dropoutSeed);
         return pb.hidden[layers.size()];
     }
 
@@ -160,7 +182,12 @@ public final class GPTNeoXModel {
      * {@code dIn [R, h]} unless this is the first stage (then {@code dIn} may be null).
      */
     public float stageBackward(TokenBatch b, float[] dOut, float lossScale, long dropoutSeed, float[] dIn) {
-        PassBuffers pb = buffers;
+        return stageBackward(b, dOut, lossScale, dropoutSeed, dIn, 0);
+    }
+
+    /** {@link #stageBackward(TokenBatch, float[], float, long, float[])} of the forward held in {@code slot}. */
+    public float stageBackward(TokenBatch b, float[] dOut, float lossScale, long dropoutSeed, float[] dIn, int slot) {
+        PassBuffers pb = slots.get(slot);
         int r = pb.dims.rows();
         float[] d = pb.gradA;
         float loss = Float.NaN;
@@ -183,7 +210,7 @@ public final class GPTNeoXModel {
 
     /** Bytes of per-layer activation caches for a (batch, seq) pass (drops with checkpointing). */
     public long activationCacheBytes(int batch, int seq) {
-        return bind(batch, seq).cacheBytes();
+        return bind(batch, seq, 0).cacheBytes();
     }
 
     private void requireWhole() {
@@ -235,22 +262,25 @@ public final class GPTNeoXModel {
         return pb.caches[layer % pb.caches.length];
     }
 
-    private PassBuffers bind(int batch, int seq) {
+    private PassBuffers bind(int batch, int seq, int slot) {
         if (seq > spec.seqLength()) {
             throw new IllegalArgumentException("sequence length " + seq + " exceeds seq_length " + spec.seqLength());
         }
         Dims d = new Dims(batch, seq, spec.hiddenSize(), spec.numHeads() / tp.size(), spec.headDim(),
                 4 * spec.hiddenSize() / tp.size());
-        if (buffers == null || !buffers.dims.equals(d)) {
-            buffers = null;
-            int caches = spec.checkpointActivations() ? Math.min(spec.checkpointNumLayers(), layers.size()) : layers.size();
-            int vocab = head != null ? tp.split(spec.paddedVocabSize(), "padded vocab size") : 0;
-            buffers = new PassBuffers(d, layers.size(), Math.max(1, caches), spec.attentionDropout() > 0,
-                    !spec.gptJResidual(), vocab);
+        if (!d.equals(dims)) {
+            slots.clear();
+            dims = d;
             for (TransformerLayer l : layers) {
                 l.bind(d);
             }
         }
-        return buffers;
+        while (slots.size() <= slot) {
+            int caches = spec.checkpointActivations() ? Math.min(spec.checkpointNumLayers(), layers.size()) : layers.size();
+            int vocab = head != null ? tp.split(spec.paddedVocabSize(), "padded vocab size") : 0;
+            slots.add(new PassBuffers(d, layers.size(), Math.max(1, caches), spec.attentionDropout() > 0,
+                    !spec.gptJResidual(), vocab));
+        }
+        return slots.get(slot);
     }
 }

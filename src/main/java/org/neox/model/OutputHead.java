@@ -17,6 +17,16 @@ final class OutputHead {
     private final int h;
     private final int vocabLocal;
     final int weightOff;
+    private final int vocabStart;
+    /**
+     * Vocab-parallel scratch: local label or −1 [R], the same clamped to 0 for the kernels [R],
+     * per-row stats [3R] (max | Σexp | target logit), column-0 logits [R].
+     */
+    private int[] localLabels = new int[0];
+    private int[] clamped = new int[0];
+    private float[] stats = new float[0];
+    private float[] column0 = new float[0];
+    private float[] globalLse = new float[0];
 
     /** @param embedding the (tied) word embedding; null when untied and the stage does not own spec 0 */
     OutputHead(ModelSpec spec, ParamStore store, Kernels k, TensorParallel tp, EmbeddingLayer embedding) {
@@ -26,6 +36,7 @@ final class OutputHead {
         this.h = spec.hiddenSize();
         this.norm = new NormLayer("sequential." + spec.finalNormSpecIndex() + ".norm", spec, store, k);
         this.vocabLocal = tp.split(spec.paddedVocabSize(), "padded vocab size");
+        this.vocabStart = tp.rank() * vocabLocal;
         this.weightOff = spec.noWeightTying()
                 ? store.add("sequential." + spec.outputSpecIndex() + ".final_linear.weight", true, vocabLocal, h)
                 : embedding.wordOff;
@@ -44,9 +55,10 @@ final class OutputHead {
      */
     float loss(float[] logits, int[] labels, float[] mask, float[] loss, float[] lse, int rows) {
         if (tp.size() > 1) {
-            throw new UnsupportedOperationException("vocab-parallel cross-entropy over " + tp.size() + " ranks");
+            vocabParallelForward(logits, labels, loss, lse, rows);
+        } else {
+            k.crossEntropyForward(logits, 0, labels, 0, loss, lse, rows, vocabLocal);
         }
-        k.crossEntropyForward(logits, 0, labels, 0, loss, lse, rows, vocabLocal);
         double num = 0;
         double den = 0;
         for (int r = 0; r < rows; r++) {
@@ -64,9 +76,6 @@ final class OutputHead {
      */
     float lossAndBackward(float[] logits, int[] labels, float[] mask, float[] loss, float lossScale, float[] x,
                           float[] normOut, float[] a, float[] b, float[] dloss, float[] dnorm, float[] dx, int rows) {
-        if (tp.size() > 1) {
-            throw new UnsupportedOperationException("vocab-parallel cross-entropy over " + tp.size() + " ranks");
-        }
         double den = 0;
         for (int r = 0; r < rows; r++) {
             den += mask[r];
@@ -74,7 +83,12 @@ final class OutputHead {
         for (int r = 0; r < rows; r++) {
             dloss[r] = den == 0 ? 0f : (float) (mask[r] * lossScale / den);
         }
-        k.crossEntropyFused(logits, 0, labels, 0, dloss, loss, rows, vocabLocal);
+        if (tp.size() > 1) {
+            vocabParallelForward(logits, labels, loss, null, rows);
+            vocabParallelBackward(logits, globalLse, dloss, rows);
+        } else {
+            k.crossEntropyFused(logits, 0, labels, 0, dloss, loss, rows, vocabLocal);
+        }
         double num = 0;
         for (int r = 0; r < rows; r++) {
             num += (double) loss[r] * mask[r];
@@ -84,5 +98,54 @@ final class OutputHead {
         tp.copyToRegionBackward(dnorm, 0, rows * h);
         norm.backward(dnorm, 0, x, 0, a, b, dx, 0, rows);
         return den == 0 ? 0f : (float) (num / den);
+    }
+
+    /**
+     * Global logsumexp (into {@code lse [R]} when not null, always into {@link #globalLse}) and
+     * {@code loss [R] = lse − target logit} from this rank's {@code logits [R, V'/p]}.
+     */
+    private void vocabParallelForward(float[] logits, int[] labels, float[] loss, float[] lseOut, int rows) {
+        if (localLabels.length < rows) {
+            localLabels = new int[rows];
+            clamped = new int[rows];
+            stats = new float[3 * rows];
+            column0 = new float[rows];
+            globalLse = new float[rows];
+        }
+        for (int r = 0; r < rows; r++) {
+            int t = labels[r] - vocabStart;
+            localLabels[r] = t >= 0 && t < vocabLocal ? t : -1;
+            clamped[r] = Math.max(0, localLabels[r]);
+        }
+        float[] lse = globalLse;
+        k.crossEntropyForward(logits, 0, clamped, 0, loss, lse, rows, vocabLocal);
+        System.arraycopy(lse, 0, stats, 0, rows);
+        tp.allReduceMax(stats, 0, rows);
+        for (int r = 0; r < rows; r++) {
+            stats[rows + r] = (float) Math.exp((double) lse[r] - stats[r]);
+            stats[2 * rows + r] = localLabels[r] >= 0 ? logits[r * vocabLocal + localLabels[r]] : 0f;
+        }
+        tp.allReduceSum(stats, rows, 2 * rows);
+        for (int r = 0; r < rows; r++) {
+            double global = stats[r] + Math.log(stats[rows + r]);
+            lse[r] = (float) global;
+            loss[r] = (float) (global - stats[2 * rows + r]);
+        }
+        if (lseOut != null) {
+            System.arraycopy(lse, 0, lseOut, 0, rows);
+        }
+    }
+
+    /** Logits turned in place into {@code dloss · (softmax − onehot)} with the global {@code lse}. */
+    private void vocabParallelBackward(float[] logits, float[] lse, float[] dloss, int rows) {
+        for (int r = 0; r < rows; r++) {
+            column0[r] = logits[r * vocabLocal];
+        }
+        k.crossEntropyBackward(logits, 0, clamped, 0, lse, dloss, rows, vocabLocal);
+        for (int r = 0; r < rows; r++) {
+            if (localLabels[r] < 0) {
+                logits[r * vocabLocal] = (float) (Math.exp((double) column0[r] - lse[r]) * dloss[r]);
+            }
+        }
     }
 }

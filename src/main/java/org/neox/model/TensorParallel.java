@@ -1,5 +1,9 @@
 package org.neox.model;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.neox.comm.Communicator;
 
 /**
@@ -10,9 +14,14 @@ import org.neox.comm.Communicator;
  *   <li>{@code reduceFromRegion}: forward all-reduce, backward identity (output of a row-parallel linear,
  *       vocab-parallel embedding).</li>
  * </ul>
+ * {@link #copyToRegionBackwardAsync} runs the column-parallel backward all-reduce on a
+ * communication thread so that it overlaps the weight-gradient GEMM (Megatron's
+ * {@code async_tensor_model_parallel_allreduce}); the group is still used by one thread at a time.
  */
 final class TensorParallel {
     private final Communicator group;
+    /** The communication thread (a daemon, created on first use when the group has several ranks). */
+    private ExecutorService commThread;
 
     TensorParallel(Communicator group) {
         this.group = group;
@@ -36,6 +45,43 @@ final class TensorParallel {
         }
     }
 
+    /**
+     * Starts {@link #copyToRegionBackward} of {@code dx[off, off+len)} and returns at once; the
+     * caller must not touch that range or use the group until {@link #await} of the result.
+     * Returns null (nothing to wait for) for a group of one.
+     */
+    Future<?> copyToRegionBackwardAsync(float[] dx, int off, int len) {
+        if (group.size() == 1) {
+            return null;
+        }
+        if (commThread == null) {
+            commThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "neox-tp-allreduce-" + group.rank());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return commThread.submit(() -> group.allReduceSum(dx, off, len));
+    }
+
+    /** Waits for an all-reduce started by {@link #copyToRegionBackwardAsync}, rethrowing its failure. */
+    void await(Future<?> pending) {
+        if (pending == null) {
+            return;
+        }
+        try {
+            pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a tensor-parallel all-reduce", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("tensor-parallel all-reduce failed", e.getCause());
+        }
+    }
+
     void reduceFromRegionForward(float[] y, int off, int len) {
         if (group.size() > 1) {
             group.allReduceSum(y, off, len);
@@ -44,6 +90,19 @@ final class TensorParallel {
 
     void reduceFromRegionBackward(float[] dy, int off, int len) {
         // identity
+    }
+
+    /** Plain all-reduces for the vocab-parallel cross-entropy's per-row statistics. */
+    void allReduceMax(float[] buf, int off, int len) {
+        if (group.size() > 1) {
+            group.allReduceMax(buf, off, len);
+        }
+    }
+
+    void allReduceSum(float[] buf, int off, int len) {
+        if (group.size() > 1) {
+            group.allReduceSum(buf, off, len);
+        }
     }
 
     /** Elements per rank when {@code global} is split evenly (heads, 4h, vocab). */

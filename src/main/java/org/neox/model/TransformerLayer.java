@@ -10,7 +10,10 @@ import org.neox.tensor.ParamStore;
  * {@code i + 2}. Input and output are hidden states {@code [R, h]}. Sequential residual:
  * {@code a = x + drop(attn(LN1 x)); out = a + drop(mlp(LN2 a))}; parallel (gpt_j_residual):
  * {@code out = x + drop(attn(LN1 x)) + drop(mlp(LN2 x or LN1 x))}. Biases sit inside the
- * linears. Backward runs forward's steps in reverse; the activation cache is passed in so that
+ * linears. Over tensor ranks the parallel residual's row-parallel biases are per-rank copies added
+ * before the all-reduce (GPT-NeoX's semantics: the effective bias is their sum), while hidden
+ * dropout runs after the all-reduce on the full tensor, so its masks and the result equal the
+ * single-rank model's (GPT-NeoX drops per rank before reducing). Backward runs forward's steps in reverse; the activation cache is passed in so that
  * activation checkpointing can share and refill caches.
  */
 final class TransformerLayer {
@@ -50,10 +53,10 @@ final class TransformerLayer {
         int h = spec.hiddenSize();
         ln1 = new NormLayer(p + "input_layernorm", spec, store, k);
         qkv = new ParallelLinear(Kind.COLUMN, p + "attention.query_key_value", h, 3 * h, true, store, k, tp);
-        dense = new ParallelLinear(Kind.ROW, p + "attention.dense", h, h, true, store, k, tp);
+        dense = new ParallelLinear(Kind.ROW, p + "attention.dense", h, h, true, parallel, store, k, tp);
         ln2 = new NormLayer(p + "post_attention_layernorm", spec, store, k);
         fc1 = new ParallelLinear(Kind.COLUMN, p + "mlp.dense_h_to_4h", h, 4 * h, true, store, k, tp);
-        fc2 = new ParallelLinear(Kind.ROW, p + "mlp.dense_4h_to_h", 4 * h, h, true, store, k, tp);
+        fc2 = new ParallelLinear(Kind.ROW, p + "mlp.dense_4h_to_h", 4 * h, h, true, parallel, store, k, tp);
     }
 
     /** Sets the pass shape (batch, seq) for the following forward/backward calls. */

@@ -44,7 +44,7 @@ public final class GradClipper {
     public double globalNorm(float[] grads, List<ParamRange> ranges) {
         double sum = 0;
         for (ParamRange r : ranges) {
-            if (r.modelParallel() || tensorParallelRank == 0) {
+            if (!r.pipeReplica() && (r.modelParallel() || tensorParallelRank == 0)) {
                 sum += sumOfSquares(grads, r.offset(), r.length());
             }
         }

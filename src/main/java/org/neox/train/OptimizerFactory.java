@@ -42,7 +42,10 @@ public final class OptimizerFactory {
         double clip = args.deepspeedConfig().gradientClipping();
         List<ParamRange> ranges = new ArrayList<>();
         for (ParamView v : views) {
-            ranges.add(ParamRanges.of(v.name(), v.offset(), v.numel()));
+            ParamRange r = ParamRanges.of(v.name(), v.offset(), v.numel());
+            // A later stage holding embedding parameters holds the tied copy of stage 0's layer.
+            boolean tiedCopy = ctx.pipeRank() > 0 && v.name().startsWith("sequential.0.");
+            ranges.add(tiedCopy ? r.asPipeReplica() : r);
         }
         ParallelGroups groups = new ParallelGroups(ctx.dataGroup(), ctx.modelGroup(), ctx.modelRank());
         int stage = zeroStage(args);

@@ -117,15 +117,17 @@ final class TrainCheckpoints {
 
     private void restoreTrainingState(LoadedCheckpoint ckpt, Optimizer optimizer, DynamicLossScaler scaler) {
         CheckpointMeta meta = ckpt.meta();
-        if (!ckpt.topology().equals(topology)) {
-            LOG.warn("checkpoint {} was saved with {}, this run is {}: weights re-sharded, optimizer state"
-                    + " and schedule start fresh", ckpt.directory(), ckpt.topology(), topology);
-            return;
-        }
+        boolean sameLayout = ckpt.topology().equals(topology);
         if (!args.training().noLoadOptim() && ckpt.hasOptimizerState()) {
-            boolean sharded = optimizer.expAvg().length != model.params().length;
-            ckpt.readOptimizerShard(ctx.pipeRank(), ctx.modelRank(), sharded ? ctx.dataRank() : 0,
-                    optimizerTensors(optimizer));
+            if (sameLayout) {
+                boolean sharded = optimizer.expAvg().length != model.params().length;
+                ckpt.readOptimizerShard(ctx.pipeRank(), ctx.modelRank(), sharded ? ctx.dataRank() : 0,
+                        optimizerTensors(optimizer));
+            } else {
+                LOG.info("checkpoint {} was saved with {}, this run is {}: weights and Adam moments re-sharded",
+                        ckpt.directory(), ckpt.topology(), topology);
+                readMomentsResharded(ckpt, optimizer);
+            }
             optimizer.adam().restoreStepCount(meta.optimizer().get("adam_step").asInt());
             try {
                 optimizer.schedule().load(JSON.treeToValue(meta.lrScheduler(), AnnealingLR.State.class));
@@ -136,6 +138,18 @@ final class TrainCheckpoints {
                 throw new UncheckedIOException("bad scheduler/scaler state in " + ckpt.directory(), e);
             }
         }
+    }
+
+    /** This rank's moments (its whole stage shard, or its ZeRO partition of it) from any saved layout. */
+    private void readMomentsResharded(LoadedCheckpoint ckpt, Optimizer optimizer) {
+        int n = model.params().length;
+        float[] avg = new float[n];
+        float[] sq = new float[n];
+        ckpt.readOptimizerResharded(ctx.modelRank(), args.modelParallelSize(), tensors(avg), tensors(sq));
+        int off = optimizer.momentsOffset();
+        int len = Math.max(0, Math.min(optimizer.expAvg().length, n - off));
+        System.arraycopy(avg, off, optimizer.expAvg(), 0, len);
+        System.arraycopy(sq, off, optimizer.expAvgSq(), 0, len);
     }
 
     private void checkFingerprint(LoadedCheckpoint ckpt) {

@@ -7,17 +7,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongUnaryOperator;
+import org.neox.config.LayerSpecs;
 import org.neox.config.NeoXArgs;
 import org.neox.data.BatchStream;
 import org.neox.data.TrainingData;
 import org.neox.kernel.Kernels;
 import org.neox.model.GPTNeoXModel;
+import org.neox.model.ModelSpec;
 import org.neox.optim.DynamicLossScaler;
 import org.neox.optim.Optimizer;
 import org.neox.optim.StepOutcome;
 import org.neox.tensor.TokenBatch;
 import org.neox.util.Clock;
 import org.neox.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * GPT-NeoX's {@code pretrain} loop for one rank (spec §8.1): per iteration {@code gas}
@@ -25,13 +30,19 @@ import org.neox.util.UserError;
  * optimizer step (data-parallel reduction, clipping, Adam, schedule), logging every
  * {@code log_interval}, checkpoints at the derived save iterations, validation every
  * {@code eval_interval}; after the loop a final validation, a final save and a test evaluation.
+ * Tensor parallelism lives in the model (its tensor group); with pipe_parallel_size &gt; 1 the
+ * rank builds only its stage's layer specs ({@link LayerSpecs#stageBoundaries}) and runs each
+ * iteration's micro-batches through {@link PipelineEngine}.
  */
 public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private final NeoXArgs args;
     private final RankContext ctx;
     private final Clock clock;
     private final PrintWriter out;
     private final GPTNeoXModel model;
+    /** The 1F1B stage runner when pipe_parallel_size > 1, else null (the whole model on this rank). */
+    private final PipelineEngine pipeline;
     private final DynamicLossScaler scaler;
     private final Optimizer optimizer;
     private final TrainingData data;
@@ -51,21 +62,27 @@ public final class Trainer {
             throw new UserError("train_iters is not set; expected the number of optimizer steps to train");
         }
         this.trainIters = args.training().trainIters();
-        if (args.pipeParallelSize() > 1 || args.modelParallelSize() > 1) {
-            throw new UserError("pipe_parallel_size " + args.pipeParallelSize() + ", model_parallel_size "
-                    + args.modelParallelSize() + ": pipeline and tensor parallelism are not implemented yet;"
-                    + " expected both <= 1 (data parallelism works with any number of ranks)");
+        if (ctx.pipeParallelSize() != args.pipeParallelSize() || ctx.tensorGroup().size() != args.modelParallelSize()) {
+            throw new IllegalArgumentException("rank context (pipe " + ctx.pipeParallelSize() + ", model "
+                    + ctx.tensorGroup().size() + ") does not match the config (pipe " + args.pipeParallelSize()
+                    + ", model " + args.modelParallelSize() + ")");
         }
         this.gas = args.deepspeedConfig().gradientAccumulationSteps();
         this.micro = args.deepspeedConfig().trainMicroBatchSizePerGpu();
         this.trainBatch = args.deepspeedConfig().trainBatchSize();
-        this.model = new GPTNeoXModel(ModelSpecs.from(args), kernels, ctx.tensorGroup(), args.other().seed());
+        ModelSpec spec = ModelSpecs.from(args);
+        LayerSpecs layerSpecs = new LayerSpecs(args, spec.paddedVocabSize());
+        int[] stages = layerSpecs.stageBoundaries(args.parallelism().pipePartitionMethod(), args.pipeParallelSize());
+        this.model = new GPTNeoXModel(spec, kernels, ctx.tensorGroup(), args.other().seed(),
+                stages[ctx.pipeRank()], stages[ctx.pipeRank() + 1]);
+        this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup(), clock) : null;
         this.scaler = OptimizerFactory.lossScaler(args);
         this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
         this.data = TrainingData.build(DataSpecs.from(args));
         this.checkpoints = new TrainCheckpoints(args, ctx, model);
         String logDir = args.logging().logDir();
-        this.progress = new TrainProgress(args, model.parameterCount() * args.modelParallelSize(), clock,
+        long modelParams = pipeline == null ? model.parameterCount() * args.modelParallelSize() : layerSpecs.total();
+        this.progress = new TrainProgress(args, modelParams, clock,
                 ctx.isLoggingRank() ? out : null,
                 ctx.isLoggingRank() && logDir != null ? new MetricsLog(Path.of(logDir)) : null);
     }
@@ -119,6 +136,11 @@ public final class Trainer {
         if (saving && iteration != 0 && iteration != lastSaved) {
             checkpoints.save(iteration, iteration * trainBatch, optimizer, scaler);
         }
+        if (pipeline != null) {
+            LOG.info("pipeline stage {} of {}: waited {}% of its 1F1B time (uniform-stage theory {}%)", ctx.pipeRank(),
+                    ctx.pipeParallelSize(), String.format("%.1f", 100 * pipeline.measuredBubble()),
+                    String.format("%.1f", 100 * PipelineSchedule.bubbleFraction(ctx.pipeParallelSize(), gas)));
+        }
         long end = iteration;
         data.test(0, ctx.dataRank(), dp, micro).ifPresent(test -> evals.add(evaluate("test", test, end)));
         progress.close();
@@ -132,11 +154,17 @@ public final class Trainer {
      */
     private double trainStep(BatchStream train, long iteration) {
         float backwardScale = (float) ((scaler == null ? 1.0 : scaler.scale()) / gas);
+        LongUnaryOperator seedOf = g -> dropoutSeed((iteration * gas + g) * ctx.dataParallelSize() + ctx.dataRank());
+        if (pipeline != null) {
+            List<TokenBatch> batches = new ArrayList<>(gas);
+            for (int g = 0; g < gas; g++) {
+                batches.add(train.next());
+            }
+            return averageOverData(pipeline.trainIteration(batches, backwardScale, seedOf));
+        }
         double sum = 0;
         for (int g = 0; g < gas; g++) {
-            TokenBatch b = train.next();
-            long microIndex = (iteration * gas + g) * ctx.dataParallelSize() + ctx.dataRank();
-            sum += model.forwardBackward(b, backwardScale, dropoutSeed(microIndex));
+            sum += model.forwardBackward(train.next(), backwardScale, seedOf.applyAsLong(g));
         }
         return averageOverData(sum / gas);
     }
@@ -148,11 +176,21 @@ public final class Trainer {
     /** {@code eval_iters} iterations of {@code gas} micro-batches each, without dropout (spec §8.1). */
     private EvalMetrics evaluate(String split, BatchStream stream, long iteration) {
         int n = args.training().evalIters() * gas;
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += model.evalLoss(stream.next());
+        double mean;
+        if (pipeline != null) {
+            List<TokenBatch> batches = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                batches.add(stream.next());
+            }
+            mean = pipeline.evalLoss(batches);
+        } else {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += model.evalLoss(stream.next());
+            }
+            mean = sum / n;
         }
-        EvalMetrics m = new EvalMetrics(iteration, split, averageOverData(sum / n));
+        EvalMetrics m = new EvalMetrics(iteration, split, averageOverData(mean));
         progress.eval(m);
         return m;
     }

@@ -86,7 +86,7 @@ public final class WorkerMain {
             }
         }
         return new RankContext(g.world().rank(), c.pipe(), c.data(), c.model(), g.world(), g.tensor(), g.data(),
-                modelGroup);
+                modelGroup, g.pipe());
     }
 
     /** Cores per local rank, at least one, so co-located ranks do not oversubscribe the CPU. */
