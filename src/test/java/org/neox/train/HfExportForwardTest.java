@@ -21,6 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.cli.Main;
+import org.neox.data.CharLevelTokenizer;
+import org.neox.kernel.KernelsFactory;
+import org.neox.model.InferenceSession;
+import org.neox.model.TokenSampler;
+import org.neox.util.Clock;
 import org.neox.config.NeoXArgs;
 
 /**
@@ -76,6 +81,19 @@ class HfExportForwardTest {
             argmax[t] = theirs.get("argmax").get(t).asInt();
         }
         assertArrayEquals(argmaxOf(ours, tokens.length, vocab), argmax);
+
+        // greedy generation with the KV cache picks, at every step, check_hf.py's argmax
+        int[] prompt = {72, 101, 108, 108};
+        int[] generated = new TextGenerator(new InferenceSession(trainer.model(), KernelsFactory.create("cpu", 2)),
+                new CharLevelTokenizer(), new TokenSampler(0, 0, 0, 1), 8, false, Clock.SYSTEM)
+                .generateTokens(prompt);
+        int[] full = new int[prompt.length + generated.length];
+        System.arraycopy(prompt, 0, full, 0, prompt.length);
+        System.arraycopy(generated, 0, full, prompt.length, generated.length);
+        JsonNode check = runCheckScript(hf, full);
+        for (int i = 0; i < generated.length; i++) {
+            assertEquals(check.get("argmax").get(prompt.length - 1 + i).asInt(), generated[i], "generated token " + i);
+        }
 
         // from-hf checks the HF config against the run's YAML, then round-trips byte for byte
         assertEquals(0, Main.run("convert", "from-hf", "--input", hf.toString(), "--config",
