@@ -107,10 +107,17 @@ class GPTNeoX(nn.Module):
         return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1))
 
 
+def sync(dev):
+    """GPU steps are asynchronous: wait for them before reading the clock."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def torch_bench(a):
     torch.manual_seed(1234)
     torch.set_num_threads(a.threads)
-    model = GPTNeoX(a.layers, a.hidden, a.heads, a.seq, a.vocab, a.rotary_pct)
+    dev = torch.device(a.device)
+    model = GPTNeoX(a.layers, a.hidden, a.heads, a.seq, a.vocab, a.rotary_pct).to(dev)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() != 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
@@ -118,12 +125,14 @@ def torch_bench(a):
     params = sum(p.numel() for p in model.parameters())
     times, losses = [], []
     for it in range(a.warmup + a.iters):
-        data = torch.randint(0, a.vocab, (a.micro_batch, a.seq + 1))
+        data = torch.randint(0, a.vocab, (a.micro_batch, a.seq + 1), device=dev)
+        sync(dev)
         t0 = time.perf_counter()
         loss = model(data[:, :-1], data[:, 1:])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        sync(dev)
         dt = time.perf_counter() - t0
         losses.append(loss.item())
         if it >= a.warmup:
@@ -131,7 +140,7 @@ def torch_bench(a):
     step = statistics.median(times)
     tokens = a.micro_batch * a.seq
     flops = tokens * (6 * params + 6 * a.seq * a.hidden * a.layers * 2)  # matmul FLOPs incl. attention
-    return {"impl": "torch", "torch": torch.__version__, "threads": a.threads, "params": params,
+    return {"impl": "torch", "torch": torch.__version__, "device": a.device, "threads": a.threads, "params": params,
             "tokens_per_sec": round(tokens / step, 2), "step_ms": round(step * 1000, 1),
             "tokens_per_sec_best": round(tokens / min(times), 2),
             "step_ms_all": [round(t * 1000, 1) for t in times], "gflops_per_sec": round(flops / step / 1e9, 1),
@@ -149,7 +158,7 @@ def neox_yaml(a):
 
 
 def neox_bench(a, root):
-    neox = os.path.join(root, "bin", "neox")
+    neox = os.environ.get("NEOX_BIN", os.path.join(root, "bin", "neox"))
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
     probe = subprocess.run([neox, "bench", "--help"], capture_output=True, text=True, env=env)
     if probe.returncode != 0 or "neox bench" not in probe.stdout + probe.stderr:
@@ -162,6 +171,8 @@ def neox_bench(a, root):
             with open(os.path.join(d, name), "w") as f:
                 f.write(neox_yaml(a))
         cmd = [neox, "bench", "-d", d, name, "--iters", str(a.iters), "--vocab-size", str(a.vocab)]
+        if a.neox_kernels:
+            cmd += ["--kernels", a.neox_kernels]
         run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if run.returncode != 0:
         return {"impl": "neox", "available": False, "reason": f"exit {run.returncode}: {run.stderr.strip()[-400:]}"}
@@ -183,9 +194,13 @@ def main():
     p.add_argument("--iters", type=int, default=5, help="timed steps (median reported)")
     p.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda (fp32, TF32 off)")
+    p.add_argument("--neox-kernels", help="--kernels for neox bench (e.g. cuda)")
     p.add_argument("--neox", action="store_true", help="also run `bin/neox bench` and print the ratio")
     p.add_argument("--neox-config", help="YAML for neox bench (default: one written from the flags)")
     a = p.parse_args()
+    if a.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False  # neox computes in fp32; compare like with like
     t = torch_bench(a)
     print(json.dumps(t), flush=True)
     if a.neox:

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# On a GPU machine (one prepared run): `neox bench` with the CUDA kernels against PyTorch eager on
+# the same GPU, fp32 (TF32 off), same config, side by side. Needs target/gpu from
+# scripts/gpu_bundle.sh (carried to the device). Writes $OUT/gpu_bench.txt when OUT is set.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+exec > >(tee "${OUT:-/tmp}/gpu_bench.txt") 2>&1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+export NEOX_BIN="$PWD/target/gpu/neox"
+"$NEOX_BIN" bench -d configs tiny.yml --kernels cuda --iters 3 2>&1 | tail -3
+for cfg in "--layers 6 --hidden 512 --heads 8 --seq 512 --micro-batch 4" \
+           "--layers 12 --hidden 768 --heads 12 --seq 1024 --micro-batch 2"; do
+  timeout 200 python3 scripts/bench_vs_torch.py $cfg --vocab 50304 --iters 5 --warmup 2 \
+    --device cuda --neox --neox-kernels cuda 2>&1 | tail -3
+done
