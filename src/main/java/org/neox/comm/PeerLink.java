@@ -5,44 +5,29 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One authenticated connection to a peer rank, over a non-blocking {@link SocketChannel} with
- * direct buffers (one copy between the heap arrays and the kernel each way; a ring segment that is
- * forwarded goes on from the buffer it was received and reduced in). Writes go through a
+ * direct buffers (one copy between the heap arrays and the kernel each way). Writes go through a
  * writer thread (so a rank can send to one neighbour while receiving from another without
  * deadlock), which also sends a heartbeat whenever the link is idle; the owner's thread reads
  * frames directly. A read that sees no bytes for {@code peerTimeoutMs} reports the peer as hung;
  * end of stream reports it as dead.
  */
 final class PeerLink {
-    /**
-     * One queued message: a header and a float or byte payload range, or a ready little-endian
-     * payload in a direct buffer that goes back to {@code returnTo} once written; {@code done} may be null.
-     */
-    record Outgoing(Frame frame, float[] floats, byte[] bytes, int off, int count, ByteBuffer direct,
-                    Queue<ByteBuffer> returnTo, OpCompletion done) {
-        Outgoing(Frame frame, float[] floats, byte[] bytes, int off, int count, OpCompletion done) {
-            this(frame, floats, bytes, off, count, null, null, done);
-        }
+    /** One queued message: a header and a float or byte payload range; {@code done} may be null. */
+    record Outgoing(Frame frame, float[] floats, byte[] bytes, int off, int count, OpCompletion done) {
     }
 
     static final int COPY = 0;
     static final int ADD = 1;
     static final int MAX = 2;
-    /** 16 KiB: reductions go through an L1-resident scratch array of this many floats. */
-    private static final int SCRATCH_FLOATS = 4096;
-    /** Direct buffers a link may lend out for forwarding at once (each one segment). */
-    private static final int MAX_FORWARD_BUFFERS = 16;
     private static final Outgoing STOP = new Outgoing(null, null, null, 0, 0, null);
 
     final int peerRank;
@@ -56,12 +41,7 @@ final class PeerLink {
     private final Thread writer;
     /** Receive buffer: a header, then one segment's payload, little-endian. */
     private final ByteBuffer rx;
-    /** Little-endian float view of all of {@code rx}, read with absolute indices. */
-    private final FloatBuffer rxFloats;
-    private final float[] scratch = new float[SCRATCH_FLOATS];
-    /** Segment buffers lent to writers for forwarding, returned by them once written. */
-    private final Queue<ByteBuffer> forwardPool = new ConcurrentLinkedQueue<>();
-    private int forwardBuffers;
+    private final float[] rxFloats;
     private volatile IOException writeError;
     private volatile boolean closed;
 
@@ -78,7 +58,7 @@ final class PeerLink {
         channel.register(readable, SelectionKey.OP_READ);
         channel.register(writable, SelectionKey.OP_WRITE);
         this.rx = ByteBuffer.allocateDirect(Frame.BYTES + 4 * options.segmentFloats()).order(ByteOrder.LITTLE_ENDIAN);
-        this.rxFloats = rx.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        this.rxFloats = new float[options.segmentFloats()];
         this.writer = new Thread(this::writeLoop, "neox-comm " + me + "->" + peer);
         writer.setDaemon(true);
         writer.start();
@@ -103,62 +83,17 @@ final class PeerLink {
     void receiveFloats(Frame want, float[] dst, int off, int count, int mode, long deadlineNanos) {
         readFrame(want, deadlineNanos);
         readFully(4 * count, want);
-        fold(rxFloats, dst, off, count, mode, false);
-    }
-
-    /**
-     * Like {@link #receiveFloats}, but also leaves the segment's result (the values now in
-     * {@code dst}, bit for bit) in a direct buffer to forward to the next rank as it is, saving
-     * the copy from the heap. Null (and a plain receive) when all forwarding buffers are in use.
-     */
-    ByteBuffer receiveFloatsToForward(Frame want, float[] dst, int off, int count, int mode, long deadlineNanos) {
-        ByteBuffer b = forwardPool.poll();
-        if (b == null && forwardBuffers < MAX_FORWARD_BUFFERS) {
-            forwardBuffers++;
-            b = ByteBuffer.allocateDirect(4 * options.segmentFloats()).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        if (b == null) {
-            receiveFloats(want, dst, off, count, mode, deadlineNanos);
-            return null;
-        }
-        readFrame(want, deadlineNanos);
-        b.clear().limit(4 * count);
-        readFully(b, want);
-        fold(b.asFloatBuffer(), dst, off, count, mode, mode != COPY);
-        return b;
-    }
-
-    /** The pool a forwarded buffer from {@link #receiveFloatsToForward} goes back to. */
-    Queue<ByteBuffer> forwardPool() {
-        return forwardPool;
-    }
-
-    /**
-     * Folds {@code src[0, count)} (little-endian, direct) into {@code dst[off, off+count)}; with
-     * {@code writeBack} the result is also stored back into {@code src}.
-     */
-    private void fold(FloatBuffer src, float[] dst, int off, int count, int mode, boolean writeBack) {
-        if (mode == COPY) {
-            src.get(0, dst, off, count);
-            return;
-        }
-        // through a small scratch array that stays in L1; the loops vectorise on heap arrays
-        for (int a = 0; a < count; a += SCRATCH_FLOATS) {
-            int n = Math.min(SCRATCH_FLOATS, count - a);
-            src.get(a, scratch, 0, n);
-            int d = off + a;
-            if (mode == ADD) {
-                for (int i = 0; i < n; i++) {
-                    dst[d + i] += scratch[i];
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    dst[d + i] = Math.max(dst[d + i], scratch[i]);
-                }
+        rx.asFloatBuffer().get(rxFloats, 0, count);
+        if (mode == ADD) {
+            for (int i = 0; i < count; i++) {
+                dst[off + i] += rxFloats[i];
             }
-            if (writeBack) {
-                src.put(a, dst, d, n);
+        } else if (mode == MAX) {
+            for (int i = 0; i < count; i++) {
+                dst[off + i] = Math.max(dst[off + i], rxFloats[i]);
             }
+        } else {
+            System.arraycopy(rxFloats, 0, dst, off, count);
         }
     }
 
@@ -191,31 +126,16 @@ final class PeerLink {
     /** Fills {@code rx[0, len)} from the channel and flips it for reading. */
     private void readFully(int len, Frame during) {
         rx.clear().limit(len);
-        readFully(rx, during);
-    }
-
-    /** Fills {@code b} up to its limit from the channel and flips it for reading. */
-    private void readFully(ByteBuffer b, Frame during) {
-        while (b.hasRemaining()) {
-            readSome(b, during);
-        }
-        b.flip();
-    }
-
-    /**
-     * Reads at least one byte into {@code b} (up to its limit), waiting for the peer; no data or
-     * heartbeat for {@code peerTimeoutMs} means the peer is hung, end of stream that it is dead.
-     */
-    private void readSome(ByteBuffer b, Frame during) {
         try {
             long quietSince = System.nanoTime();
-            while (true) {
-                int n = channel.read(b);
-                if (n > 0) {
-                    return;
-                }
+            while (rx.hasRemaining()) {
+                int n = channel.read(rx);
                 if (n < 0) {
                     throw new EOFException("end of stream");
+                }
+                if (n > 0) {
+                    quietSince = System.nanoTime();
+                    continue;
                 }
                 long left = options.peerTimeoutMs() - (System.nanoTime() - quietSince) / 1_000_000;
                 if (left <= 0) {
@@ -230,6 +150,7 @@ final class PeerLink {
             throw new CommException(me + ": connection to " + peer + " lost during " + during.describe()
                     + " (the peer process exited or was killed): " + e, e);
         }
+        rx.flip();
     }
 
     private void writeLoop() {
@@ -251,16 +172,6 @@ final class PeerLink {
                 tx.clear();
                 f.write(header);
                 tx.put(header);
-                if (o != null && o.direct() != null) {
-                    tx.flip();
-                    writeFully(tx, o.direct());
-                    o.direct().clear();
-                    o.returnTo().add(o.direct());
-                    if (o.done() != null) {
-                        o.done().completeOne();
-                    }
-                    continue;
-                }
                 if (o != null && o.floats() != null) {
                     tx.asFloatBuffer().put(o.floats(), o.off(), o.count());
                     tx.position(Frame.BYTES + bytes);
@@ -285,28 +196,14 @@ final class PeerLink {
         }
     }
 
-    /** Writes a header and a payload with as few (gathering) writes as the socket allows. */
-    private void writeFully(ByteBuffer head, ByteBuffer payload) throws IOException {
-        ByteBuffer[] both = {head, payload};
-        while (head.hasRemaining() || payload.hasRemaining()) {
-            if (channel.write(both) == 0) {
-                awaitWritable();
-            }
-        }
-    }
-
-    private void awaitWritable() throws IOException {
-        if (closed) {
-            throw new IOException("link closed");
-        }
-        writable.select(options.heartbeatMs());
-        writable.selectedKeys().clear();
-    }
-
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             if (channel.write(b) == 0) {
-                awaitWritable();
+                if (closed) {
+                    throw new IOException("link closed");
+                }
+                writable.select(options.heartbeatMs());
+                writable.selectedKeys().clear();
             }
         }
     }

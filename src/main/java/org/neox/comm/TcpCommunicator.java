@@ -3,7 +3,6 @@ package org.neox.comm;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,8 +13,7 @@ import java.util.Map;
  * {@link Handshake}), framed messages carrying the group's operation sequence number and type
  * (a rank that calls a different collective than its peer gets an error naming both), and
  * deadlines instead of hangs ({@link PeerLink}). Allreduce is a segmented, pipelined ring
- * (reduce-scatter then allgather, each segment forwarded as soon as it is reduced, straight from
- * the direct buffer it was received and reduced in, so only a rank's own chunk is copied from the heap); every
+ * (reduce-scatter then allgather, each segment forwarded as soon as it is reduced); every
  * element is reduced once, by its chunk's owner, so results are bitwise identical on all ranks.
  * Broadcast is a pipelined chain from the root. Subgroups open their own connections,
  * exchanging listener ports through a collective on the parent group.
@@ -252,19 +250,10 @@ public final class TcpCommunicator implements Communicator {
                 for (int k = 0, n = segments(len, c); k < n; k++) {
                     int a = cs + k * opt.segmentFloats();
                     int cnt = Math.min(opt.segmentFloats(), chunkStart(len, c + 1) - a);
-                    Frame want = new Frame(op, left, s0, len, s, k, 4 * cnt);
-                    if (s + 1 == total) {
-                        links[left].receiveFloats(want, buf, off + a, cnt, stepMode, deadline);
-                        continue;
-                    }
-                    // forwarded from the receive buffer when one is free, else copied from buf again
-                    ByteBuffer fwd = links[left].receiveFloatsToForward(want, buf, off + a, cnt, stepMode, deadline);
-                    if (fwd == null) {
+                    links[left].receiveFloats(new Frame(op, left, s0, len, s, k, 4 * cnt), buf, off + a, cnt,
+                            stepMode, deadline);
+                    if (s + 1 < total) {
                         sendSegment(op, s0, len, s + 1, k, buf, off, c, links[right], done);
-                    } else {
-                        done.expect(1);
-                        links[right].enqueue(new PeerLink.Outgoing(new Frame(op, rank, s0, len, s + 1, k, 4 * cnt),
-                                null, null, 0, cnt, fwd, links[left].forwardPool(), done));
                     }
                 }
             }

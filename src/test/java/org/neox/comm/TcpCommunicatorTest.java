@@ -79,10 +79,7 @@ class TcpCommunicatorTest extends CommunicatorContract {
         close(g);
     }
 
-    /**
-     * Hundreds of tiny segments per chunk: forwarding buffers run out while writers lag, so ring
-     * steps mix segments forwarded from receive buffers with segments copied again from the heap.
-     */
+    /** Thousands of tiny segments per chunk stream through the pipelined ring, writers lagging readers. */
     @Test
     void manySmallSegmentsStillReduceExactlyAndIdenticallyOnEveryRank() throws Exception {
         int n = 3;
