@@ -9,6 +9,7 @@ import org.neox.kernel.Kernels;
 import org.neox.model.GPTNeoXModel;
 import org.neox.model.ModelSpec;
 import org.neox.optim.Optimizer;
+import org.neox.tensor.ParamView;
 import org.neox.tensor.TokenBatch;
 import org.neox.util.Clock;
 
@@ -56,6 +57,7 @@ public final class Benchmark {
         long tokens = (long) micro * gas * spec.seqLength();
         double flops = FlopsFormula.flopsPerGpu((long) micro * gas, spec.seqLength(), model.parameterCount(),
                 spec.hiddenSize(), spec.numLayers(), median / 1000, 1);
+        double modelFlops = tokens * modelFlopsPerToken(model) / (median / 1000);
         double peak = gemmPeakFlops();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("kernels", kernels.name());
@@ -65,9 +67,30 @@ public final class Benchmark {
         out.put("step_ms_median", round(median));
         out.put("tokens_per_sec", round(tokens / (median / 1000)));
         out.put("tflops", round(flops / 1e12));
+        out.put("model_gflops", round(modelFlops / 1e9));
         out.put("gemm_peak_gflops", round(peak / 1e9));
-        out.put("fraction_of_gemm_peak", round(flops / peak));
+        out.put("fraction_of_gemm_peak", round(modelFlops / peak));
         return out;
+    }
+
+    /**
+     * Matrix-multiply FLOPs of one training token (forward + backward), the usual MFU count:
+     * {@code 6·N + 12·L·h·s} with N the parameters that take part in matrix products (embedding
+     * tables are lookups and left out, unless tied to the output layer) and the attention products over the full square.
+     * GPT-NeoX's logging formula ({@code tflops}) adds {@code 60·s·h·L} and counts all of P, so it
+     * reads higher.
+     */
+    static double modelFlopsPerToken(GPTNeoXModel model) {
+        ModelSpec s = model.spec();
+        long matmulParams = 0;
+        for (ParamView v : model.views()) {
+            boolean lookupOnly = v.name().endsWith("position_embeddings.weight")
+                    || (v.name().endsWith("word_embeddings.weight") && s.noWeightTying());
+            if (!lookupOnly) {
+                matmulParams += v.numel();
+            }
+        }
+        return 6.0 * matmulParams + 12.0 * s.numLayers() * s.hiddenSize() * s.seqLength();
     }
 
     private static TokenBatch randomBatch(int micro, int seq, int vocab, long seed) {
