@@ -84,6 +84,11 @@ public final class Trainer {
         this.scaler = OptimizerFactory.lossScaler(args);
         this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
         this.overlappedReduction = overlapComm(args) && pipeline == null ? optimizer.overlappedReduction() : null;
+        if (overlapComm(args) && ctx.dataParallelSize() > 1) {
+            LOG.info(overlappedReduction != null
+                    ? "overlap_comm: data-parallel gradient buckets are reduced during the last micro-batch's backward"
+                    : "overlap_comm: not applied (pipeline parallelism or ZeRO-1 reduce_scatter); gradients are reduced at the step");
+        }
         this.data = TrainingData.build(DataSpecs.from(args));
         this.checkpoints = new TrainCheckpoints(args, ctx, model);
         String logDir = args.logging().logDir();
