@@ -6,6 +6,7 @@ import org.neox.comm.Communicator;
 import org.neox.kernel.Kernels;
 import org.neox.kernel.RotaryTables;
 import org.neox.model.ModelSpec.PosEmb;
+import org.neox.tensor.GradientReadyListener;
 import org.neox.tensor.ParamStore;
 import org.neox.tensor.ParamView;
 import org.neox.tensor.TokenBatch;
@@ -24,7 +25,9 @@ import org.neox.tensor.TokenBatch;
  * (DeepSpeed's tied layer; the trainer all-reduces its gradient between first and last stage).
  * Several micro-batches may be in flight (the 1F1B schedule): each uses its own activation
  * slot ({@code slot} arguments, buffers allocated on first use, so a stage holds as many
- * activation sets as it has micro-batches in flight). Not thread-safe.
+ * activation sets as it has micro-batches in flight). A {@link GradientReadyListener} may be
+ * told, during backward, from which flat index on the gradients are final (the parameters are
+ * laid out in spec order, so backward finalises the buffer from its end). Not thread-safe.
  */
 public final class GPTNeoXModel {
     private final ModelSpec spec;
@@ -38,6 +41,10 @@ public final class GPTNeoXModel {
     private final OutputHead head;
     /** Activation buffers per in-flight micro-batch slot, all of the shape {@link #dims}. */
     private final List<PassBuffers> slots = new ArrayList<>();
+    /** Flat offset of each layer's first parameter, and of the final norm's (the head's). */
+    private final int[] layerOffsets;
+    private final int headOffset;
+    private GradientReadyListener gradientListener;
     private Dims dims;
 
     /** The whole model (every layer spec) on one pipeline stage. */
@@ -70,7 +77,42 @@ public final class GPTNeoXModel {
         }
         head = last ? new OutputHead(spec, store, kernels, tp, embedding) : null;
         store.allocate();
+        this.layerOffsets = new int[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            layerOffsets[i] = firstOffset("sequential." + (layerStart + i + 2) + ".");
+        }
+        this.headOffset = head != null ? firstOffset("sequential." + spec.finalNormSpecIndex() + ".") : 0;
         initialise(seed);
+    }
+
+    /** The lowest offset of the views named {@code prefix...} (views are contiguous per layer spec). */
+    private int firstOffset(String prefix) {
+        int min = Integer.MAX_VALUE;
+        for (ParamView v : store.views()) {
+            if (v.name().startsWith(prefix)) {
+                min = Math.min(min, v.offset());
+            }
+        }
+        if (min == Integer.MAX_VALUE) {
+            throw new IllegalStateException("no parameters under " + prefix);
+        }
+        return min;
+    }
+
+    /**
+     * Until replaced or cleared (null), every backward tells {@code listener} after each layer
+     * spec (output head, transformer layers in reverse, embedding) from which flat index on
+     * {@link #grads()} holds its final values for that backward pass. With tied weights the
+     * head's gradient for {@code word_embeddings} lies below the reported index, so it is covered.
+     */
+    public void setGradientReadyListener(GradientReadyListener listener) {
+        this.gradientListener = listener;
+    }
+
+    private void gradientsFinalFrom(int offset) {
+        if (gradientListener != null) {
+            gradientListener.gradientsFinalFrom(store.grads(), offset);
+        }
     }
 
     private void initialise(long seed) {
@@ -196,12 +238,14 @@ public final class GPTNeoXModel {
             head.logits(top, pb.normOut, pb.normA, pb.normB, pb.logits, r);
             loss = head.lossAndBackward(pb.logits, b.labels(), b.lossMask(), pb.loss, lossScale, top,
                     pb.normOut, pb.normA, pb.normB, pb.dloss, pb.gradB, d, r);
+            gradientsFinalFrom(headOffset);
         } else {
             System.arraycopy(dOut, 0, d, 0, r * spec.hiddenSize());
         }
         d = backwardLayers(pb, d, dropoutSeed);
         if (firstSpec == 0) {
             embedding.backward(pb.tokens, d, pb.dims, true, dropoutSeed);
+            gradientsFinalFrom(0);
         } else {
             System.arraycopy(d, 0, dIn, 0, r * spec.hiddenSize());
         }
@@ -250,6 +294,7 @@ public final class GPTNeoXModel {
             }
             for (int i = chunkEnd - 1; i >= chunkStart; i--) {
                 layers.get(i).backward(d, pb.hidden[i], other, cacheFor(pb, i), pb.scratch, true, seed);
+                gradientsFinalFrom(layerOffsets[i]);
                 float[] t = d;
                 d = other;
                 other = t;

@@ -3,18 +3,22 @@ package org.neox.optim;
 import java.util.Arrays;
 import java.util.List;
 import org.neox.comm.Communicator;
+import org.neox.tensor.GradientReadyListener;
 
 /**
  * Unsharded Adam: every data-parallel rank holds the full moments. Gradients are all-reduced
  * over the data group in buckets of {@code bucketSize} elements and averaged (sum, then ·1/dp,
  * as DeepSpeed's postscale), then every rank takes the same step. With a group of one this is
- * the single-rank optimizer.
+ * the single-rank optimizer. The buckets are taken from the end of the buffer
+ * ({@link TailBuckets}); with {@code overlap_comm} they are reduced while backward runs
+ * ({@link #overlappedReduction}).
  */
 public final class DataParallelAdam implements Optimizer {
     private final StepCore core;
     private final List<ParamRange> ranges;
     private final Communicator dataGroup;
-    private final int bucketSize;
+    /** Null for a data group of one. */
+    private final OverlappedGradientReducer reducer;
     private final float[] expAvg;
     private final float[] expAvgSq;
 
@@ -34,7 +38,8 @@ public final class DataParallelAdam implements Optimizer {
         this.core = new StepCore(adam, schedule, clipper, scaler);
         this.ranges = List.copyOf(ranges);
         this.dataGroup = groups.dataGroup();
-        this.bucketSize = bucketSize;
+        this.reducer = dataGroup.size() > 1
+                ? new OverlappedGradientReducer(dataGroup, new TailBuckets(numel, bucketSize)) : null;
         this.expAvg = new float[numel];
         this.expAvgSq = new float[numel];
     }
@@ -43,9 +48,7 @@ public final class DataParallelAdam implements Optimizer {
     public StepOutcome step(float[] params, float[] grads) {
         int dp = dataGroup.size();
         if (dp > 1) {
-            for (int off = 0; off < expAvg.length; off += bucketSize) {
-                dataGroup.allReduceSum(grads, off, Math.min(bucketSize, expAvg.length - off));
-            }
+            reducer.finish(grads);
             float inv = 1f / dp;
             for (int i = 0; i < expAvg.length; i++) {
                 grads[i] *= inv;
@@ -54,6 +57,11 @@ public final class DataParallelAdam implements Optimizer {
         StepOutcome out = core.apply(params, grads, ranges, expAvg, expAvgSq, 0);
         Arrays.fill(grads, 0, expAvg.length, 0f);
         return out;
+    }
+
+    @Override
+    public GradientReadyListener overlappedReduction() {
+        return reducer;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.neox.optim;
 
+import org.neox.tensor.GradientReadyListener;
+
 /**
  * One optimizer step over this rank's flat buffers, including the data-parallel gradient
  * reduction, overflow check, clipping, Adam update and LR-schedule advance.
@@ -27,4 +29,15 @@ public interface Optimizer {
 
     /** Flat parameter index of the moments' element 0 (0 unsharded; the partition start under ZeRO). */
     int momentsOffset();
+
+    /**
+     * For {@code overlap_comm}: the listener to attach to the model during the backward pass
+     * of an accumulation step's LAST micro-batch, which starts the data-parallel reduction of
+     * gradient buckets as they become final; {@link #step} then completes it. Null when this
+     * optimizer reduces only inside {@link #step} (a data group of one; ZeRO-1 reduce-scatter).
+     * Attaching it or not gives bitwise identical results.
+     */
+    default GradientReadyListener overlappedReduction() {
+        return null;
+    }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.neox.comm.Communicator;
+import org.neox.tensor.GradientReadyListener;
 
 /**
  * ZeRO stage 1 (DeepSpeed {@code stage_1_and_2}, spec §6.4) over one flat buffer: the buffer of
@@ -30,6 +31,8 @@ public final class ZeroOneOptimizer implements Optimizer {
     private final float[] expAvg;
     private final float[] expAvgSq;
     private final float[] staging;
+    /** The all-reduce buckets' reducer ({@code reduce_scatter: false}), else null. */
+    private final OverlappedGradientReducer allReducer;
 
     public ZeroOneOptimizer(AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
                             List<ParamRange> ranges, int numel, ParallelGroups groups, ZeroConfig zero) {
@@ -54,6 +57,8 @@ public final class ZeroOneOptimizer implements Optimizer {
         this.expAvgSq = new float[partition];
         int bucket = Math.max(zero.reduceBucketSize(), zero.allgatherBucketSize());
         this.staging = new float[Math.min(dp * partition, roundUp(bucket, dp))];
+        this.allReducer = zero.reduceScatter() ? null
+                : new OverlappedGradientReducer(dataGroup, new TailBuckets(numel, zero.reduceBucketSize()));
     }
 
     /** P: elements per partition, {@code ceil(numel/dp)}. */
@@ -66,7 +71,7 @@ public final class ZeroOneOptimizer implements Optimizer {
         if (zero.reduceScatter()) {
             reduceScatterGradients(grads);
         } else {
-            allReduceGradients(grads);
+            allReducer.finish(grads);
         }
         float inv = 1f / dataGroup.size();
         for (int i = partStart; i < partEnd; i++) {
@@ -90,13 +95,6 @@ public final class ZeroOneOptimizer implements Optimizer {
             }
             dataGroup.reduceScatterSum(staging, 0, dp * len);
             copyIn(staging, dataGroup.rank() * len, grads, partStart + j, len);
-        }
-    }
-
-    private void allReduceGradients(float[] grads) {
-        int b = zero.reduceBucketSize();
-        for (int off = 0; off < numel; off += b) {
-            dataGroup.allReduceSum(grads, off, Math.min(b, numel - off));
         }
     }
 
@@ -144,6 +142,11 @@ public final class ZeroOneOptimizer implements Optimizer {
     /** P, the partition length (the moments' length; the last partition may run past numel). */
     public int partitionLength() {
         return partition;
+    }
+
+    @Override
+    public GradientReadyListener overlappedReduction() {
+        return dataGroup.size() > 1 ? allReducer : null;
     }
 
     @Override

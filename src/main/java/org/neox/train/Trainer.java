@@ -18,6 +18,7 @@ import org.neox.model.ModelSpec;
 import org.neox.optim.DynamicLossScaler;
 import org.neox.optim.Optimizer;
 import org.neox.optim.StepOutcome;
+import org.neox.tensor.GradientReadyListener;
 import org.neox.tensor.TokenBatch;
 import org.neox.util.Clock;
 import org.neox.util.UserError;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@code eval_interval}; after the loop a final validation, a final save and a test evaluation.
  * Tensor parallelism lives in the model (its tensor group); with pipe_parallel_size &gt; 1 the
  * rank builds only its stage's layer specs ({@link LayerSpecs#stageBoundaries}) and runs each
- * iteration's micro-batches through {@link PipelineEngine}.
+ * iteration's micro-batches through {@link PipelineEngine}. With
+ * {@code zero_optimization.overlap_comm} (and no pipeline), the optimizer's data-parallel
+ * reduction starts during the last micro-batch's backward ({@link Optimizer#overlappedReduction}).
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -45,6 +48,8 @@ public final class Trainer {
     private final PipelineEngine pipeline;
     private final DynamicLossScaler scaler;
     private final Optimizer optimizer;
+    /** Attached to the model for each step's last backward (overlap_comm), else null. */
+    private final GradientReadyListener overlappedReduction;
     private final TrainingData data;
     private final TrainCheckpoints checkpoints;
     private final TrainProgress progress;
@@ -78,6 +83,12 @@ public final class Trainer {
         this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup(), clock) : null;
         this.scaler = OptimizerFactory.lossScaler(args);
         this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
+        this.overlappedReduction = overlapComm(args) && pipeline == null ? optimizer.overlappedReduction() : null;
+        if (overlapComm(args) && ctx.dataParallelSize() > 1) {
+            LOG.info(overlappedReduction != null
+                    ? "overlap_comm: data-parallel gradient buckets are reduced during the last micro-batch's backward"
+                    : "overlap_comm: not applied (pipeline parallelism or ZeRO-1 reduce_scatter); gradients are reduced at the step");
+        }
         this.data = TrainingData.build(DataSpecs.from(args));
         this.checkpoints = new TrainCheckpoints(args, ctx, model);
         String logDir = args.logging().logDir();
@@ -113,8 +124,10 @@ public final class Trainer {
         progress.begin(iteration);
         while (iteration < trainIters) {
             long t0 = clock.nanoTime();
-            double loss = trainStep(train, iteration);
+            double localLoss = trainStep(train, iteration);
             StepOutcome step = optimizer.step(model.params(), model.grads());
+            // after the step: the data group is busy with gradient buckets until step() returns
+            double loss = averageOverData(localLoss);
             iteration++;
             losses.add(loss);
             progress.record(iteration, loss, step, optimizer.schedule().lr(), clock.nanoTime() - t0);
@@ -148,8 +161,8 @@ public final class Trainer {
     }
 
     /**
-     * {@code gas} micro-batches of forward/backward accumulating gradients; returns the mean loss
-     * over micro-batches and data-parallel ranks. Dropout masks derive from the global
+     * {@code gas} micro-batches of forward/backward accumulating gradients; returns this rank's
+     * mean loss over micro-batches. Dropout masks derive from the global
      * micro-batch index, so a resumed run draws the same masks.
      */
     private double trainStep(BatchStream train, long iteration) {
@@ -160,13 +173,22 @@ public final class Trainer {
             for (int g = 0; g < gas; g++) {
                 batches.add(train.next());
             }
-            return averageOverData(pipeline.trainIteration(batches, backwardScale, seedOf));
+            return pipeline.trainIteration(batches, backwardScale, seedOf);
         }
         double sum = 0;
         for (int g = 0; g < gas; g++) {
+            if (g == gas - 1) {
+                model.setGradientReadyListener(overlappedReduction);
+            }
             sum += model.forwardBackward(train.next(), backwardScale, seedOf.applyAsLong(g));
         }
-        return averageOverData(sum / gas);
+        model.setGradientReadyListener(null);
+        return sum / gas;
+    }
+
+    private static boolean overlapComm(NeoXArgs args) {
+        Map<String, Object> zero = args.deepspeedConfig().zeroOptimization();
+        return zero != null && Boolean.TRUE.equals(zero.get("overlap_comm"));
     }
 
     private long dropoutSeed(long microIndex) {
