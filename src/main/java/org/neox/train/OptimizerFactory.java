@@ -116,6 +116,12 @@ public final class OptimizerFactory {
         return v == null ? dflt : number(v, "fp16." + key);
     }
 
+    /** {@code zero_optimization.overlap_comm}: reduce data-parallel gradient buckets during backward. */
+    static boolean overlapComm(NeoXArgs args) {
+        Map<String, Object> zero = args.deepspeedConfig().zeroOptimization();
+        return zero != null && Boolean.TRUE.equals(zero.get("overlap_comm"));
+    }
+
     static int zeroStage(NeoXArgs args) {
         Object stage = args.optimizer().zeroStage();
         int s = stage instanceof Number n ? n.intValue() : 0;
@@ -125,9 +131,18 @@ public final class OptimizerFactory {
         return s;
     }
 
+    /**
+     * ZeRO-1's bucket settings. With {@code overlap_comm} (and no pipeline) the gradients are
+     * all-reduced in buckets taken in backward order while backward runs, instead of
+     * reduce-scattered at the step: a reduce-scatter bucket takes a slice of every partition,
+     * including the first layers', so none is complete before backward ends (DeepSpeed reduces each
+     * ready bucket to its owners; our communicator's all-reduce of the bucket is the equivalent, at
+     * the ring all-reduce's twice-the-reduce-scatter traffic).
+     */
     private static ZeroConfig zeroConfig(NeoXArgs args) {
         var o = args.optimizer();
-        return new ZeroConfig(!Boolean.FALSE.equals(o.zeroReduceScatter()),
+        boolean overlapped = overlapComm(args) && args.pipeParallelSize() <= 1;
+        return new ZeroConfig(!Boolean.FALSE.equals(o.zeroReduceScatter()) && !overlapped,
                 o.zeroReduceBucketSize() != null ? o.zeroReduceBucketSize() : 500_000_000,
                 o.zeroAllgatherBucketSize() != null ? o.zeroAllgatherBucketSize() : 500_000_000);
     }

@@ -83,11 +83,11 @@ public final class Trainer {
         this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup(), clock) : null;
         this.scaler = OptimizerFactory.lossScaler(args);
         this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
-        this.overlappedReduction = overlapComm(args) && pipeline == null ? optimizer.overlappedReduction() : null;
-        if (overlapComm(args) && ctx.dataParallelSize() > 1) {
+        this.overlappedReduction = OptimizerFactory.overlapComm(args) && pipeline == null ? optimizer.overlappedReduction() : null;
+        if (OptimizerFactory.overlapComm(args) && ctx.dataParallelSize() > 1) {
             LOG.info(overlappedReduction != null
                     ? "overlap_comm: data-parallel gradient buckets are reduced during the last micro-batch's backward"
-                    : "overlap_comm: not applied (pipeline parallelism or ZeRO-1 reduce_scatter); gradients are reduced at the step");
+                    : "overlap_comm: not applied with pipeline parallelism; gradients are reduced at the step");
         }
         this.data = TrainingData.build(DataSpecs.from(args));
         this.checkpoints = new TrainCheckpoints(args, ctx, model);
@@ -184,11 +184,6 @@ public final class Trainer {
         }
         model.setGradientReadyListener(null);
         return sum / gas;
-    }
-
-    private static boolean overlapComm(NeoXArgs args) {
-        Map<String, Object> zero = args.deepspeedConfig().zeroOptimization();
-        return zero != null && Boolean.TRUE.equals(zero.get("overlap_comm"));
     }
 
     private long dropoutSeed(long microIndex) {

@@ -74,7 +74,7 @@ class DataParallelTrainTest {
     void dataParallelRunsMatchTheSingleRankRun() throws IOException {
         List<Double> single = singleRank();
         // {ranks, ZeRO stage, overlap_comm}
-        int[][] layouts = {{2, 0, 0}, {2, 1, 0}, {4, 1, 0}, {2, 0, 1}};
+        int[][] layouts = {{2, 0, 0}, {2, 1, 0}, {4, 1, 0}, {2, 0, 1}, {2, 1, 1}};
         List<List<Double>> runs = new ArrayList<>();
         for (int[] l : layouts) {
             List<Double> dp = dataParallel("dp" + l[0] + "-zero" + l[1] + "-overlap" + l[2], l[0], l[1], l[2] == 1);
