@@ -106,6 +106,7 @@ class ModelParallelTrainTest {
         assertSame(single, workers("mp2", 1, 2, 1, 0), "mp=2");
         assertSame(single, workers("pp2", 2, 1, 1, 0), "pp=2");
         assertSame(single, workers("pp2mp2dp2", 2, 2, 2, 1), "pp=2 x mp=2 x dp=2 ZeRO-1");
+        assertSame(single, workers("mp4", 1, 4, 1, 0), "mp=4");
     }
 
     @Test
