@@ -106,34 +106,56 @@ public final class Launcher implements NodeSession.Events {
     }
 
     private void startNodes(Map<String, String> env) throws IOException {
+        int nodes = spec.nodes().size();
         synchronized (this) {
-            agentsLeft = spec.nodes().size();
+            agentsLeft = nodes;
         }
-        for (int n = 0; n < spec.nodes().size(); n++) {
+        List<List<RankSpec>> mine = new ArrayList<>();
+        List<Map<String, String>> envs = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
             int node = n;
-            List<RankSpec> mine = ranks.stream().filter(r -> r.nodeRank() == node).toList();
-            Map<String, String> nodeEnv = new LinkedHashMap<>(env);
-            nodeEnv.put("NODE_RANK", Integer.toString(node));
-            nodeEnv.put("CROSS_RANK", Integer.toString(node));
-            nodeEnv.put("LOCAL_SIZE", Integer.toString(mine.size()));
-            nodeEnv.put("NEOX_SLOTS", String.join(",", mine.stream().map(r -> Integer.toString(r.slot())).toList()));
-            NodeSession s;
+            mine.add(ranks.stream().filter(r -> r.nodeRank() == node).toList());
+            envs.add(nodeEnv(env, node, mine.get(n)));
+        }
+        if (spec.runner() == Runner.PDSH) {
             try {
-                s = NodeSession.start(spec, node, mine, nodeEnv, this);
+                PdshNodes.start(spec, mine, envs, this).forEach(this::add);
             } catch (IOException e) {
-                fail(new Failure("neox: could not start the agent for node " + node + " ("
-                        + spec.nodes().get(node).host() + "): " + e.getMessage(), 1, true));
-                synchronized (this) {
-                    agentsLeft -= spec.nodes().size() - node;
-                }
+                notStarted("could not start pdsh: " + e.getMessage(), nodes);
+            }
+            return;
+        }
+        for (int n = 0; n < nodes; n++) {
+            try {
+                add(NodeSession.start(spec, n, mine.get(n), envs.get(n), this));
+            } catch (IOException e) {
+                notStarted("could not start the agent for node " + n + " (" + spec.nodes().get(n).host() + "): "
+                        + e.getMessage(), nodes - n);
                 break;
             }
-            synchronized (this) {
-                sessions.add(s);
-                if (stopping) {
-                    s.stop();
-                }
-            }
+        }
+    }
+
+    private static Map<String, String> nodeEnv(Map<String, String> env, int node, List<RankSpec> mine) {
+        Map<String, String> nodeEnv = new LinkedHashMap<>(env);
+        nodeEnv.put("NODE_RANK", Integer.toString(node));
+        nodeEnv.put("CROSS_RANK", Integer.toString(node));
+        nodeEnv.put("LOCAL_SIZE", Integer.toString(mine.size()));
+        nodeEnv.put("NEOX_SLOTS", String.join(",", mine.stream().map(r -> Integer.toString(r.slot())).toList()));
+        return nodeEnv;
+    }
+
+    private void notStarted(String why, int agents) {
+        fail(new Failure("neox: " + why, 1, true));
+        synchronized (this) {
+            agentsLeft -= agents;
+        }
+    }
+
+    private synchronized void add(NodeSession s) {
+        sessions.add(s);
+        if (stopping) {
+            s.stop();
         }
     }
 

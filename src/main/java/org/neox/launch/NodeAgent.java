@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
  * The per-node agent: started by the launcher (as a child process, or over ssh), it reads the
  * node's plan from stdin ({@link AgentProtocol}), starts the node's ranks, relays their output
  * and exits, and stops them all when told to or when its stdin closes, which happens when the
- * launcher or the ssh connection dies. So no worker outlives its launcher.
+ * launcher or the ssh connection dies; under pdsh (no stdin) when its heartbeat can no longer
+ * be written. So no worker outlives its launcher.
  */
 public final class NodeAgent {
     private final PrintStream out;
@@ -31,14 +33,37 @@ public final class NodeAgent {
         this.out = out;
     }
 
+    /**
+     * No arguments: the plan comes on stdin. {@code HOST B64PLAN} (pdsh, which gives no stdin):
+     * the plan of all nodes, of which this agent runs the section of {@code HOST}.
+     */
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        new NodeAgent(out).run(in);
+        NodeAgent agent = new NodeAgent(out);
+        if (args.length == 2) {
+            agent.startHeartbeat();
+            agent.run(new BufferedReader(new StringReader(planOf(AgentProtocol.decode(args[1]), args[0]))), false);
+        } else {
+            agent.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), true);
+        }
         System.exit(0);
     }
 
-    private void run(BufferedReader in) throws Exception {
+    /** The common lines of an all-nodes plan and the section of {@code host}, ended by {@code go}. */
+    static String planOf(String allNodes, String host) {
+        StringBuilder sb = new StringBuilder();
+        boolean mine = true;
+        for (String line : allNodes.split("\n")) {
+            if (line.startsWith(AgentProtocol.NODE)) {
+                mine = line.substring(AgentProtocol.NODE.length()).equals(host);
+            } else if (mine) {
+                sb.append(line).append('\n');
+            }
+        }
+        return sb.append("go\n").toString();
+    }
+
+    private void run(BufferedReader in, boolean stopOnStdin) throws Exception {
         Path tmp = Files.createTempDirectory("neox-agent");
         try {
             List<Process> started = startAll(in, tmp);
@@ -46,9 +71,11 @@ public final class NodeAgent {
             for (int i = 0; i < started.size(); i++) {
                 watch(started.get(i), rankIds.get(i), exited);
             }
-            Thread stdin = new Thread(() -> awaitStop(in), "neox-agent-stdin");
-            stdin.setDaemon(true);
-            stdin.start();
+            if (stopOnStdin) {
+                Thread stdin = new Thread(() -> awaitStop(in), "neox-agent-stdin");
+                stdin.setDaemon(true);
+                stdin.start();
+            }
             exited.await();
         } catch (IOException | RuntimeException e) {
             out.println(AgentProtocol.ERROR + AgentProtocol.encode(String.valueOf(e)));
@@ -130,6 +157,26 @@ public final class NodeAgent {
             // a broken stdin means the launcher is gone: stop as well
         }
         stopAll();
+    }
+
+    /**
+     * Without stdin, the launcher's end is seen as a failed write: once the ssh channel is gone
+     * (pdsh or the launcher died), the next heartbeat fails and the ranks are stopped.
+     */
+    private void startHeartbeat() {
+        Thread t = new Thread(() -> {
+            do {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                out.println(AgentProtocol.ALIVE);
+            } while (!out.checkError());
+            stopAll();
+        }, "neox-agent-heartbeat");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void stopAll() {

@@ -31,21 +31,21 @@ final class NodeSession {
     final int nodeRank;
     final String host;
     private final Process process;
-    private final Writer stdin;
+    private final Runnable stop;
 
-    private NodeSession(int nodeRank, String host, Process process) {
+    /** A node whose agent runs in {@code process}; {@code stop} asks it to stop the node's ranks. */
+    NodeSession(int nodeRank, String host, Process process, Runnable stop) {
         this.nodeRank = nodeRank;
         this.host = host;
         this.process = process;
-        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        this.stop = stop;
     }
 
     /** Starts the node's agent and sends it the plan for {@code ranks} (all on this node). */
     static NodeSession start(JobSpec spec, int nodeRank, List<RankSpec> ranks, Map<String, String> env,
                              Events events) throws IOException {
         String host = spec.nodes().get(nodeRank).host();
-        List<String> agent = List.of(spec.java(), "-Xmx64m", "-XX:+UseSerialGC", "-cp", spec.classPath(),
-                NodeAgent.class.getName());
+        List<String> agent = agentCommand(spec);
         List<String> cmd = new ArrayList<>();
         if (spec.runner() == Runner.SSH) {
             cmd.addAll(spec.sshCommand());
@@ -54,30 +54,41 @@ final class NodeSession {
             cmd.addAll(agent);
         }
         Process p = new ProcessBuilder(cmd).directory(spec.workDir().toFile()).start();
-        NodeSession s = new NodeSession(nodeRank, host, p);
+        Writer stdin = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+        NodeSession s = new NodeSession(nodeRank, host, p, () -> sendStop(stdin));
         s.pump(events);
-        s.sendPlan(spec, ranks, env);
+        stdin.write(commonPlan(spec) + nodePlan(ranks, env) + "go\n");
+        stdin.flush();
         return s;
     }
 
-    private void sendPlan(JobSpec spec, List<RankSpec> ranks, Map<String, String> env) throws IOException {
+    static List<String> agentCommand(JobSpec spec) {
+        return List.of(spec.java(), "-Xmx64m", "-XX:+UseSerialGC", "-cp", spec.classPath(), NodeAgent.class.getName());
+    }
+
+    /** The plan lines every node of the job shares: directory, grace, config and worker command. */
+    static String commonPlan(JobSpec spec) {
         StringBuilder sb = new StringBuilder();
         sb.append("cwd ").append(AgentProtocol.encode(spec.workDir().toString())).append('\n');
         sb.append("grace ").append(spec.grace().toMillis()).append('\n');
         if (spec.configJson() != null) {
             sb.append("config ").append(AgentProtocol.encode(spec.configJson())).append('\n');
         }
-        env.forEach((k, v) -> sb.append("env ").append(AgentProtocol.encode(k)).append(' ')
-                .append(AgentProtocol.encode(v)).append('\n'));
         for (String a : workerCommand(spec)) {
             sb.append("cmd ").append(AgentProtocol.encode(a)).append('\n');
         }
+        return sb.toString();
+    }
+
+    /** The plan lines of one node: its environment and its ranks. */
+    static String nodePlan(List<RankSpec> ranks, Map<String, String> env) {
+        StringBuilder sb = new StringBuilder();
+        env.forEach((k, v) -> sb.append("env ").append(AgentProtocol.encode(k)).append(' ')
+                .append(AgentProtocol.encode(v)).append('\n'));
         for (RankSpec r : ranks) {
             sb.append("rank ").append(r.rank()).append(' ').append(r.localRank()).append('\n');
         }
-        sb.append("go\n");
-        stdin.write(sb.toString());
-        stdin.flush();
+        return sb.toString();
     }
 
     static List<String> workerCommand(JobSpec spec) {
@@ -117,7 +128,8 @@ final class NodeSession {
         err.start();
     }
 
-    private void dispatch(String line, Events events) {
+    /** Hands one protocol line of this node's agent to the launcher. */
+    void dispatch(String line, Events events) {
         int rank = AgentProtocol.rankOf(line);
         if (rank >= 0) {
             events.output(rank, line.substring(AgentProtocol.rankPrefix(rank).length()));
@@ -127,6 +139,8 @@ final class NodeSession {
         } else if (line.startsWith(AgentProtocol.EXITED)) {
             String[] f = line.substring(AgentProtocol.EXITED.length()).split(" ");
             events.exited(Integer.parseInt(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]));
+        } else if (line.equals(AgentProtocol.ALIVE)) {
+            return;
         } else if (line.startsWith(AgentProtocol.ERROR)) {
             events.agentMessage(this, AgentProtocol.decode(line.substring(AgentProtocol.ERROR.length())));
         } else {
@@ -134,8 +148,13 @@ final class NodeSession {
         }
     }
 
-    /** Asks the agent to stop its ranks (SIGTERM, grace, SIGKILL); closing stdin does the same. */
+    /** Asks the agent to stop its ranks (SIGTERM, grace, SIGKILL). */
     void stop() {
+        stop.run();
+    }
+
+    /** Tells an agent that reads its stdin to stop; closing stdin does the same. */
+    private static void sendStop(Writer stdin) {
         try {
             stdin.write("stop\n");
             stdin.flush();

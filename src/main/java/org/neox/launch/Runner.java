@@ -1,6 +1,9 @@
 package org.neox.launch;
 
-/** How node agents are started: as a child process on this host, or over OpenSSH. */
+/**
+ * How node agents are started: as a child process on this host, over OpenSSH (one client per
+ * node), or by one pdsh for all nodes.
+ */
 public enum Runner {
-    LOCAL, SSH
+    LOCAL, SSH, PDSH
 }

@@ -1,14 +1,18 @@
 package org.neox.launch;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.neox.config.ConfigJson;
+import org.neox.config.DeepspeedRunnerArgs;
 import org.neox.config.HostSlots;
 import org.neox.config.Hostfile;
 import org.neox.config.NeoXArgs;
@@ -17,8 +21,8 @@ import org.neox.util.UserError;
 
 /**
  * Turns a resolved multi-rank config into a launcher job (deepy.py + DeepSpeed runner, spec
- * §2): the selected hosts in hostfile order, the local runner for a single local node and ssh
- * otherwise, one {@code WorkerMain} JVM per rank; checks first that the job can fit.
+ * §2): the selected hosts in hostfile order, the local runner for a single local node, pdsh or
+ * ssh for several, one {@code WorkerMain} JVM per rank; checks first that the job can fit.
  */
 public final class TrainJob {
     static final String WORKER_MAIN = "org.neox.train.WorkerMain";
@@ -30,7 +34,7 @@ public final class TrainJob {
     /** Plans, checks and runs the job; returns the launcher's exit code. */
     public static int run(NeoXArgs args, PrintStream console) throws IOException {
         List<NodeSlots> nodes = nodes(args);
-        Runner runner = nodes.size() == 1 && LOCAL_NAMES.contains(nodes.get(0).host()) ? Runner.LOCAL : Runner.SSH;
+        Runner runner = runner(nodes, args.deepspeedRunner().launcher(), console);
         if (runner == Runner.LOCAL) {
             Preflight.checkLocalMemory(args, nodes.get(0).slots().size());
         }
@@ -45,6 +49,33 @@ public final class TrainJob {
         console.printf(Locale.ROOT, "neox: launching %d ranks on %d node(s) with the %s runner; logs in %s%n",
                 job.worldSize(), nodes.size(), runner.name().toLowerCase(Locale.ROOT), logDir);
         return new Launcher(console).run(job);
+    }
+
+    /**
+     * The local runner for a single local node; for several nodes pdsh when the config asks for it
+     * (GPT-NeoX's default) and it is installed, else ssh, saying why.
+     */
+    static Runner runner(List<NodeSlots> nodes, DeepspeedRunnerArgs.Launcher launcher, PrintStream console) {
+        if (nodes.size() == 1) {
+            return LOCAL_NAMES.contains(nodes.get(0).host()) ? Runner.LOCAL : Runner.SSH;
+        }
+        String wire = launcher.name().toLowerCase(Locale.ROOT);
+        if (launcher != DeepspeedRunnerArgs.Launcher.PDSH) {
+            console.println("neox: launcher " + wire + " is not supported; using the ssh runner");
+            return Runner.SSH;
+        }
+        if (!onPath("pdsh")) {
+            console.println("neox: launcher pdsh: pdsh is not on the PATH (apt-get install pdsh); using the ssh runner");
+            return Runner.SSH;
+        }
+        return Runner.PDSH;
+    }
+
+    /** Whether an executable {@code name} is in one of the PATH's directories. */
+    static boolean onPath(String name) {
+        String path = System.getenv("PATH");
+        return path != null && Arrays.stream(path.split(File.pathSeparator))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, name)));
     }
 
     static List<NodeSlots> nodes(NeoXArgs args) {

@@ -1,9 +1,15 @@
 package org.neox.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.neox.config.DeepspeedRunnerArgs;
 
 class LaunchPlanTest {
     @Test
@@ -34,5 +40,36 @@ class LaunchPlanTest {
         assertEquals("killed by SIGKILL (exit code 137)", ProcessTrees.describeExit(137));
         assertEquals("killed by SIGSEGV (exit code 139)", ProcessTrees.describeExit(139));
         assertEquals("exit code 3", ProcessTrees.describeExit(3));
+    }
+
+    @Test
+    void anAgentUnderPdshRunsTheCommonLinesAndItsHostsSection() {
+        String all = "cwd X\ngrace 5\nnode localhost\nenv A B\nrank 0 0\nnode 127.0.0.1\nenv C D\nrank 1 0\n";
+        assertEquals("cwd X\ngrace 5\nenv C D\nrank 1 0\ngo\n", NodeAgent.planOf(all, "127.0.0.1"));
+        assertEquals("cwd X\ngrace 5\nenv A B\nrank 0 0\ngo\n", NodeAgent.planOf(all, "localhost"));
+    }
+
+    @Test
+    void aSingleLocalNodeRunsLocallyAndSeveralNodesOverPdshOnlyWhenAskedAndInstalled() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream console = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        List<NodeSlots> one = List.of(new NodeSlots("localhost", List.of(0)));
+        List<NodeSlots> two = List.of(new NodeSlots("a", List.of(0)), new NodeSlots("b", List.of(0)));
+        assertEquals(Runner.LOCAL, TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.PDSH, console));
+        assertEquals(Runner.SSH, TrainJob.runner(List.of(new NodeSlots("h", List.of(0))),
+                DeepspeedRunnerArgs.Launcher.PDSH, console));
+        assertEquals("", buf.toString(StandardCharsets.UTF_8));
+        assertEquals(Runner.SSH, TrainJob.runner(two, DeepspeedRunnerArgs.Launcher.SLURM, console));
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("launcher slurm is not supported; using the ssh runner"));
+        Runner pdsh = TrainJob.runner(two, DeepspeedRunnerArgs.Launcher.PDSH, console);
+        assertEquals(TrainJob.onPath("pdsh") ? Runner.PDSH : Runner.SSH, pdsh);
+        assertEquals(pdsh == Runner.SSH, buf.toString(StandardCharsets.UTF_8).contains("pdsh is not on the PATH"));
+    }
+
+    @Test
+    void pdshGetsTheJobsSshOptions() {
+        JobSpec job = JobSpec.of(List.of(new NodeSlots("a", List.of(0))), Runner.PDSH, null, "M", List.of(),
+                Path.of("logs"), null, 0).withSshCommand(List.of("ssh", "-p", "2222", "-i", "key"));
+        assertEquals("-p 2222 -i key -o BatchMode=yes", PdshNodes.sshOptions(job));
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -17,27 +19,33 @@ class LauncherInterruptTest {
 
     @Test
     void sigintOfTheLauncherStopsTheWholeJob() throws Exception {
-        String out = runAndSignal("-INT");
+        String out = runAndSignal(logs, "-INT", 3);
         assertTrue(out.contains("neox: interrupted"), out);
     }
 
     @Test
     void sigkillOfTheLauncherStillLeavesNoWorkerBehind() throws Exception {
         // no shutdown hook runs: each agent sees its stdin close and stops its ranks itself
-        runAndSignal("-KILL");
+        runAndSignal(logs, "-KILL", 3);
     }
 
-    private String runAndSignal(String signal) throws Exception {
+    /**
+     * Runs {@link SmokeJobMain} with {@code launcherArgs} after its marker and log directory, signals
+     * it once its {@code ranks} ranks sleep, and checks that it ends non-zero leaving nothing behind.
+     */
+    static String runAndSignal(Path logs, String signal, int ranks, String... launcherArgs) throws Exception {
         JobFixtures f = new JobFixtures();
-        Process launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SmokeJobMain.class.getName(), f.marker, logs.toString())
-                .redirectErrorStream(true).redirectOutput(logs.resolve("launcher.out").toFile()).start();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), SmokeJobMain.class.getName(), f.marker, logs.toString()));
+        cmd.addAll(List.of(launcherArgs));
+        Process launcher = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(logs.resolve("launcher.out").toFile()).start();
         try {
             long deadline = System.nanoTime() + 120_000_000_000L;
-            while (!allSleeping() && launcher.isAlive() && System.nanoTime() < deadline) {
+            while (!allSleeping(logs, ranks) && launcher.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertTrue(allSleeping(), Files.readString(logs.resolve("launcher.out")));
+            assertTrue(allSleeping(logs, ranks), Files.readString(logs.resolve("launcher.out")));
             new ProcessBuilder("kill", signal, Long.toString(launcher.pid())).start().waitFor();
             assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "launcher did not end after " + signal);
             assertTrue(launcher.exitValue() != 0);
@@ -48,8 +56,8 @@ class LauncherInterruptTest {
         }
     }
 
-    private boolean allSleeping() throws Exception {
-        for (int r = 0; r < 3; r++) {
+    private static boolean allSleeping(Path logs, int ranks) throws Exception {
+        for (int r = 0; r < ranks; r++) {
             Path log = Launcher.logFile(logs, r);
             if (!Files.exists(log) || !Files.readString(log).contains("sleeping")) {
                 return false;

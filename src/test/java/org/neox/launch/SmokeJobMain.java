@@ -6,18 +6,26 @@ import java.util.List;
 
 /**
  * A launcher process for the Ctrl-C test: {@code SmokeJobMain MARKER LOGDIR} runs three local
- * smoke workers that sleep after their checks, until the launcher is interrupted.
+ * smoke workers that sleep after their checks, until the launcher is interrupted;
+ * {@code SmokeJobMain MARKER LOGDIR SSH OPTION...} runs four over pdsh on localhost and
+ * 127.0.0.1 with that ssh client command.
  */
 public final class SmokeJobMain {
     private SmokeJobMain() {
     }
 
     public static void main(String[] args) throws Exception {
-        JobSpec spec = JobSpec.of(List.of(new NodeSlots("localhost", List.of(0, 1, 2))), Runner.LOCAL, null,
+        boolean pdsh = args.length > 2;
+        List<NodeSlots> nodes = pdsh ? PdshLauncherTest.TWO_HOSTS
+                : List.of(new NodeSlots("localhost", List.of(0, 1, 2)));
+        JobSpec spec = JobSpec.of(nodes, pdsh ? Runner.PDSH : Runner.LOCAL, null,
                 "org.neox.comm.CommSmokeWorker", List.of("others-sleep=600"), Path.of(args[1]), null, 0)
                 .withJvmOptions(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-Dneox.test=" + args[0]))
                 .withGrace(Duration.ofSeconds(2));
+        if (pdsh) {
+            spec = spec.withSshCommand(List.of(args).subList(2, args.length));
+        }
         System.exit(new Launcher(System.out).run(spec));
     }
 }
