@@ -50,15 +50,14 @@ final class PdshNodes {
             plan.append(AgentProtocol.NODE).append(host).append('\n').append(NodeSession.nodePlan(ranks.get(n),
                     envs.get(n)));
         }
-        List<String> agent = new ArrayList<>(NodeSession.agentCommand(spec));
-        agent.add(AgentProtocol.encode(plan.toString()));
-        // %h stays outside the quotes' reach: pdsh substitutes it before the remote shell sees the line
-        String remote = "exec " + NodeSession.shellQuote(agent.subList(0, agent.size() - 1)) + " %h '"
-                + agent.get(agent.size() - 1) + "'";
+        // pdsh substitutes %h (the host as given to -w) before the remote shell sees the line
+        String remote = "exec " + NodeSession.shellQuote(NodeSession.agentCommand(spec)) + " %h '"
+                + AgentProtocol.encode(plan.toString()) + "'";
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", TIED_TO_STDIN, "sh"));
         cmd.addAll(List.of("pdsh", "-S", "-R", "ssh", "-f", "1024", "-w", String.join(",", hosts), remote));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.workDir().toFile());
-        pb.environment().put("PDSH_SSH_ARGS_APPEND", sshOptions(spec));
+        // the job's options come after any the user set for pdsh already
+        pb.environment().merge("PDSH_SSH_ARGS_APPEND", sshOptions(spec), (user, job) -> user + " " + job);
         Process p = pb.start();
         PdshNodes nodes = new PdshNodes(hosts.size(), events);
         Runnable stop = () -> ProcessTrees.terminate(List.of(p.toHandle()), Duration.ZERO);

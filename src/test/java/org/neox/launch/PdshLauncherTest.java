@@ -67,6 +67,18 @@ class PdshLauncherTest {
     }
 
     @Test
+    void aNodePdshCannotLogInToFailsTheJobNamingTheNode() throws Exception {
+        JobFixtures f = new JobFixtures();
+        List<String> wrongKey = new java.util.ArrayList<>(server.client());
+        wrongKey.set(wrongKey.indexOf("-i") + 1, sshDir.resolve("host_key").toString());
+        int code = f.run(f.job(TWO_HOSTS, Runner.PDSH, logs).withSshCommand(wrongKey));
+        String out = f.output();
+        assertTrue(code != 0, out);
+        assertTrue(out.contains(") was lost: its agent ended with exit code 255"), out);
+        f.assertNoLeftovers();
+    }
+
+    @Test
     void sigkillOfThePdshLauncherLeavesNoWorkerBehind() throws Exception {
         // no shutdown hook runs: pdsh's ssh channels close and each agent's heartbeat fails
         LauncherInterruptTest.runAndSignal(logs, "-KILL", 4, server.client().toArray(String[]::new));
