@@ -79,6 +79,12 @@ class PdshLauncherTest {
     }
 
     @Test
+    void sigintOfThePdshLauncherStopsTheWholeJob() throws Exception {
+        String out = LauncherInterruptTest.runAndSignal(logs, "-INT", 4, server.client().toArray(String[]::new));
+        assertTrue(out.contains("neox: interrupted"), out);
+    }
+
+    @Test
     void sigkillOfThePdshLauncherLeavesNoWorkerBehind() throws Exception {
         // no shutdown hook runs: pdsh's ssh channels close and each agent's heartbeat fails
         LauncherInterruptTest.runAndSignal(logs, "-KILL", 4, server.client().toArray(String[]::new));
