@@ -16,7 +16,7 @@ public final class SmokeJobMain {
 
     public static void main(String[] args) throws Exception {
         boolean pdsh = args.length > 2;
-        List<NodeSlots> nodes = pdsh ? PdshLauncherTest.TWO_HOSTS
+        List<NodeSlots> nodes = pdsh ? RemoteRunnerContract.TWO_HOSTS
                 : List.of(new NodeSlots("localhost", List.of(0, 1, 2)));
         JobSpec spec = JobSpec.of(nodes, pdsh ? Runner.PDSH : Runner.LOCAL, null,
                 "org.neox.comm.CommSmokeWorker", List.of("others-sleep=600"), Path.of(args[1]), null, 0)
