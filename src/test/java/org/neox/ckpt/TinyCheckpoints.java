@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Random;
 
 /** Tiny random GPT-NeoX models in sequential names, split into (pipe, tensor) shards, for tests. */
-final class TinyCheckpoints {
+public final class TinyCheckpoints {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private TinyCheckpoints() {
@@ -49,7 +49,7 @@ final class TinyCheckpoints {
      * The shard of tensor-parallel rank {@code j} of {@code p}: the inverse of ShardMerger, with
      * row-parallel biases of a parallel-residual model split as {@code full/p} so they sum back.
      */
-    static NamedTensor shard(NamedTensor full, int j, int p, boolean parallelResidual) {
+    public static NamedTensor shard(NamedTensor full, int j, int p, boolean parallelResidual) {
         String n = full.name();
         long[] s = full.shape();
         float[] d = full.toArray();

@@ -14,6 +14,7 @@ import org.neox.ckpt.CheckpointMeta;
 import org.neox.ckpt.CheckpointStore;
 import org.neox.ckpt.NamedTensor;
 import org.neox.ckpt.PendingCheckpoint;
+import org.neox.ckpt.TinyCheckpoints;
 import org.neox.ckpt.Topology;
 import org.neox.config.ConfigJson;
 import org.neox.config.NeoXArgs;
@@ -61,7 +62,7 @@ class GenerateAnyLayoutTest {
                 for (NamedTensor f : full) {
                     int spec = Integer.parseInt(f.name().split("\\.")[1]);
                     if ((spec < 3) == (pipe == 0)) {
-                        shard.add(shard(f, mp, 2));
+                        shard.add(TinyCheckpoints.shard(f, mp, 2, false)); // sequential residual: biases replicated
                     }
                 }
                 p.writeModelShard(pipe, mp, shard);
@@ -71,29 +72,4 @@ class GenerateAnyLayoutTest {
                 null, null, null, null, null));
     }
 
-    private static NamedTensor shard(NamedTensor f, int j, int p) {
-        String n = f.name();
-        long[] s = f.shape();
-        float[] d = f.toArray();
-        if (n.endsWith("word_embeddings.weight") || n.contains("query_key_value") || n.contains("dense_h_to_4h")
-                || n.endsWith("final_linear.weight")) {
-            int rows = (int) (s[0] / p);
-            int width = s.length == 2 ? (int) s[1] : 1;
-            long[] shape = s.clone();
-            shape[0] = rows;
-            float[] out = new float[rows * width];
-            System.arraycopy(d, j * rows * width, out, 0, out.length);
-            return NamedTensor.of(n, shape, out);
-        }
-        if (n.endsWith("attention.dense.weight") || n.endsWith("dense_4h_to_h.weight")) {
-            int rows = (int) s[0];
-            int cols = (int) (s[1] / p);
-            float[] out = new float[rows * cols];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(d, (int) (r * s[1] + j * cols), out, r * cols, cols);
-            }
-            return NamedTensor.of(n, new long[] {rows, cols}, out);
-        }
-        return NamedTensor.of(n, s, d);
-    }
 }

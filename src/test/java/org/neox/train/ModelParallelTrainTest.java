@@ -6,24 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.cli.Main;
-import org.neox.config.ConfigLoader;
-import org.neox.config.NeoXArgs;
-import org.neox.config.ResourceOptions;
-import org.neox.data.EmbeddedCorpus;
-import org.neox.kernel.KernelsFactory;
-import org.neox.util.Clock;
 
 /**
  * Tensor, pipeline and 3D parallelism in real worker processes ({@code neox train --num-gpus N})
@@ -42,9 +33,7 @@ class ModelParallelTrainTest {
 
     private Path writeConfig(String name, int layers, int pp, int mp, int gas, int zeroStage, String extra)
             throws IOException {
-        Path prefix = dir.resolve("data/tiny_text_document");
-        Files.createDirectories(prefix.getParent());
-        EmbeddedCorpus.ensure(prefix);
+        Path prefix = TinyRuns.corpus(dir);
         String yml = """
                 {
                   "num-layers": %d, "hidden-size": 32, "num-attention-heads": 4,
@@ -67,10 +56,7 @@ class ModelParallelTrainTest {
 
     private List<Double> singleRank(int layers) throws IOException {
         writeConfig("single", layers, 1, 1, 4, 0, "");
-        NeoXArgs args = ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("single.yml"),
-                ResourceOptions.NONE, OptionalInt.empty(), Map.of()));
-        return new Trainer(args, RankContext.single(), KernelsFactory.create("cpu", 2), Clock.SYSTEM,
-                new PrintWriter(new StringWriter())).run().losses();
+        return TinyRuns.train(TinyRuns.load(dir, "single.yml", Map.of())).losses();
     }
 
     private List<Double> workers(String name, int pp, int mp, int dp, int zeroStage) throws IOException {

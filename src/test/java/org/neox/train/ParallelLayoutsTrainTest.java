@@ -24,7 +24,6 @@ import org.neox.comm.Topology;
 import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
 import org.neox.config.ResourceOptions;
-import org.neox.data.EmbeddedCorpus;
 import org.neox.kernel.KernelsFactory;
 import org.neox.util.Clock;
 
@@ -52,9 +51,7 @@ class ParallelLayoutsTrainTest {
 
     private NeoXArgs config(String name, int layers, int world, int pp, int mp, int gas, int zero, String extra,
                             Map<String, String> overrides) throws IOException {
-        Path prefix = dir.resolve("data/tiny_text_document");
-        Files.createDirectories(prefix.getParent());
-        EmbeddedCorpus.ensure(prefix);
+        Path prefix = TinyRuns.corpus(dir);
         String yml = """
                 {
                   "num-layers": %d, "hidden-size": 32, "num-attention-heads": 4,
