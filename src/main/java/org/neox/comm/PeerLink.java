@@ -83,17 +83,19 @@ final class PeerLink {
     void receiveFloats(Frame want, float[] dst, int off, int count, int mode, long deadlineNanos) {
         readFrame(want, deadlineNanos);
         readFully(4 * count, want);
+        if (mode == COPY) {
+            rx.asFloatBuffer().get(dst, off, count);
+            return;
+        }
         rx.asFloatBuffer().get(rxFloats, 0, count);
         if (mode == ADD) {
             for (int i = 0; i < count; i++) {
                 dst[off + i] += rxFloats[i];
             }
-        } else if (mode == MAX) {
+        } else {
             for (int i = 0; i < count; i++) {
                 dst[off + i] = Math.max(dst[off + i], rxFloats[i]);
             }
-        } else {
-            System.arraycopy(rxFloats, 0, dst, off, count);
         }
     }
 
