@@ -11,6 +11,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One authenticated connection to a peer rank, over a non-blocking {@link SocketChannel} with
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * writer thread (so a rank can send to one neighbour while receiving from another without
  * deadlock), which also sends a heartbeat whenever the link is idle; the owner's thread reads
  * frames directly. A read that sees no bytes for {@code peerTimeoutMs} reports the peer as hung;
- * end of stream reports it as dead.
+ * end of stream reports it as dead. When the peer is on the same host, payloads go through
+ * shared-memory rings ({@link ShmNegotiation}) and the connection carries only the headers.
  */
 final class PeerLink {
     /** One queued message: a header and a float or byte payload range; {@code done} may be null. */
@@ -42,6 +44,9 @@ final class PeerLink {
     /** Receive buffer: a header, then one segment's payload, little-endian. */
     private final ByteBuffer rx;
     private final float[] rxFloats;
+    /** Shared-memory payload rings for what this side sends / receives; null where TCP carries them. */
+    private final ShmRing txRing;
+    private final ShmRing rxRing;
     private volatile IOException writeError;
     private volatile boolean closed;
 
@@ -52,6 +57,9 @@ final class PeerLink {
         this.peer = peer;
         this.options = options;
         socket.setTcpNoDelay(true);
+        ShmNegotiation.Rings rings = ShmNegotiation.negotiate(socket, options, me, peer);
+        this.txRing = rings.tx();
+        this.rxRing = rings.rx();
         channel.configureBlocking(false);
         this.readable = Selector.open();
         this.writable = Selector.open();
@@ -82,12 +90,17 @@ final class PeerLink {
      */
     void receiveFloats(Frame want, float[] dst, int off, int count, int mode, long deadlineNanos) {
         readFrame(want, deadlineNanos);
-        readFully(4 * count, want);
+        ByteBuffer payload = payload(4 * count, want);
         if (mode == COPY) {
-            rx.asFloatBuffer().get(dst, off, count);
-            return;
+            payload.asFloatBuffer().get(dst, off, count);
+        } else {
+            payload.asFloatBuffer().get(rxFloats, 0, count);
+            reduce(dst, off, count, mode);
         }
-        rx.asFloatBuffer().get(rxFloats, 0, count);
+        payloadDone(count);
+    }
+
+    private void reduce(float[] dst, int off, int count, int mode) {
         if (mode == ADD) {
             for (int i = 0; i < count; i++) {
                 dst[off + i] += rxFloats[i];
@@ -101,8 +114,27 @@ final class PeerLink {
 
     void receiveBytes(Frame want, byte[] dst, int off, int count, long deadlineNanos) {
         readFrame(want, deadlineNanos);
-        readFully(count, want);
-        rx.get(dst, off, count);
+        payload(count, want).get(dst, off, count);
+        payloadDone(count);
+    }
+
+    /** The payload of the frame just read: its shared-memory slot, or read from the connection into {@code rx}. */
+    private ByteBuffer payload(int bytes, Frame during) {
+        if (rxRing != null && bytes > 0) {
+            return rxRing.takeSlot();
+        }
+        readFully(bytes, during);
+        return rx;
+    }
+
+    private void payloadDone(int bytes) {
+        if (rxRing != null && bytes > 0) {
+            rxRing.consumed();
+        }
+    }
+
+    boolean sharedMemory() {
+        return txRing != null && rxRing != null;
     }
 
     private void readFrame(Frame want, long deadlineNanos) {
@@ -168,17 +200,15 @@ final class PeerLink {
                 }
                 Frame f = o == null ? heartbeat : o.frame();
                 int bytes = f.payloadBytes();
-                if (tx.capacity() < Frame.BYTES + bytes) {
-                    tx = ByteBuffer.allocateDirect(Frame.BYTES + bytes).order(ByteOrder.LITTLE_ENDIAN);
-                }
                 tx.clear();
                 f.write(header);
                 tx.put(header);
-                if (o != null && o.floats() != null) {
-                    tx.asFloatBuffer().put(o.floats(), o.off(), o.count());
-                    tx.position(Frame.BYTES + bytes);
-                } else if (o != null && bytes > 0) {
-                    tx.put(o.bytes(), o.off(), bytes);
+                if (bytes > 0 && txRing != null) {
+                    awaitFreeSlot(heartbeat);
+                    putPayload(o, txRing.nextSlot());
+                    txRing.published();
+                } else if (bytes > 0) {
+                    putPayload(o, tx);
                 }
                 tx.flip();
                 writeFully(tx);
@@ -195,6 +225,38 @@ final class PeerLink {
         } catch (InterruptedException e) {
             writeError = new IOException("link closed");
             failQueued(writeError);
+        }
+    }
+
+    /** Copies a message's payload to {@code dst} at its position (a segment never exceeds the buffers). */
+    private static void putPayload(Outgoing o, ByteBuffer dst) {
+        if (o.floats() != null) {
+            dst.asFloatBuffer().put(o.floats(), o.off(), o.count());
+            dst.position(dst.position() + 4 * o.count());
+        } else {
+            dst.put(o.bytes(), o.off(), o.count());
+        }
+    }
+
+    /**
+     * Waits until the peer has consumed a slot. A peer that is alive but busy elsewhere is waited
+     * for (as a full TCP send buffer would be); heartbeats sent meanwhile fail on a dead peer.
+     */
+    private void awaitFreeSlot(Frame heartbeat) throws IOException {
+        byte[] beat = new byte[Frame.BYTES];
+        heartbeat.write(beat);
+        long pauseNanos = 1_000;
+        long lastBeat = System.nanoTime();
+        while (!txRing.hasFreeSlot()) {
+            if (closed || Thread.interrupted()) {
+                throw new IOException("link closed");
+            }
+            LockSupport.parkNanos(pauseNanos);
+            pauseNanos = Math.min(2 * pauseNanos, 200_000);
+            if ((System.nanoTime() - lastBeat) / 1_000_000 >= options.heartbeatMs()) {
+                writeFully(ByteBuffer.wrap(beat));
+                lastBeat = System.nanoTime();
+            }
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.Map;
  * (reduce-scatter then allgather, each segment forwarded as soon as it is reduced); every
  * element is reduced once, by its chunk's owner, so results are bitwise identical on all ranks.
  * Broadcast is a pipelined chain from the root. Subgroups open their own connections,
- * exchanging listener ports through a collective on the parent group.
+ * exchanging listener ports through a collective on the parent group. Peers on the same host
+ * pass payloads through shared memory ({@link ShmRing}); the connections still carry headers.
  *
  * <p>One thread at a time may use a communicator; different communicators (e.g. a tensor and a
  * data group) may be used from different threads.
@@ -81,6 +82,17 @@ public final class TcpCommunicator implements Communicator {
             throw new CommException("rank " + rank + ": joining the job at " + masterAddr + ":" + masterPort
                     + " failed: " + e, e);
         }
+    }
+
+    /** How many of this rank's links pass payloads through shared memory (peers on this host). */
+    int sharedMemoryLinks() {
+        int n = 0;
+        for (PeerLink l : links) {
+            if (l != null && l.sharedMemory()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override

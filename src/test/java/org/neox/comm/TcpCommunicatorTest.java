@@ -1,6 +1,7 @@
 package org.neox.comm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class TcpCommunicatorTest extends CommunicatorContract {
     static final String SECRET = "test-secret-0123456789";
     /** Small segments so multi-segment pipelining is exercised by small buffers. */
-    static final CommOptions OPTIONS = new CommOptions(20_000, 10_000, 30_000, 200, 4096);
+    static final CommOptions OPTIONS = new CommOptions(20_000, 10_000, 30_000, 200, 4096, true);
 
     @Override
     List<Communicator> group(int n) throws Exception {
@@ -81,10 +82,21 @@ class TcpCommunicatorTest extends CommunicatorContract {
 
     /** Thousands of tiny segments per chunk stream through the pipelined ring, writers lagging readers. */
     @Test
+    void peersInThisProcessPassPayloadsThroughSharedMemoryUnlessItIsOff() throws Exception {
+        for (boolean on : new boolean[] {true, false}) {
+            List<Communicator> g = join(3, FreePort.find(), SECRET, OPTIONS.withSharedMemory(on));
+            for (Communicator c : g) {
+                assertEquals(on ? 2 : 0, ((TcpCommunicator) c).sharedMemoryLinks(), "rank " + c.rank());
+            }
+            close(g);
+        }
+    }
+
+    @Test
     void manySmallSegmentsStillReduceExactlyAndIdenticallyOnEveryRank() throws Exception {
         int n = 3;
         int len = 300_001;
-        CommOptions tiny = new CommOptions(20_000, 10_000, 30_000, 200, 64);
+        CommOptions tiny = new CommOptions(20_000, 10_000, 30_000, 200, 64, true);
         Map<Integer, float[]> results = new ConcurrentHashMap<>();
         List<Communicator> g = join(n, FreePort.find(), SECRET, tiny);
         RankThreads.run(g, c -> {
