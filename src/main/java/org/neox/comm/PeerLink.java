@@ -31,6 +31,7 @@ final class PeerLink {
     static final int ADD = 1;
     static final int MAX = 2;
     private static final Outgoing STOP = new Outgoing(null, null, null, 0, 0, null);
+    private static final Frame HEARTBEAT = new Frame(Frame.Op.HEARTBEAT, 0, 0, 0, 0, 0, 0);
 
     final int peerRank;
     private final String me;
@@ -47,6 +48,13 @@ final class PeerLink {
     /** Shared-memory payload rings for what this side sends / receives; null where TCP carries them. */
     private final ShmRing txRing;
     private final ShmRing rxRing;
+    /** Serialises writes to the connection between the writer thread and inline sends. */
+    private final Object sendLock = new Object();
+    /** Guarded by {@link #sendLock}: scratch for a header; a header-only buffer for inline sends. */
+    private final byte[] headerBytes = new byte[Frame.BYTES];
+    private final ByteBuffer inlineTx = ByteBuffer.allocateDirect(Frame.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    /** Guarded by {@link #sendLock}: shared-memory messages queued or being written by the writer thread. */
+    private int pending;
     private volatile IOException writeError;
     private volatile boolean closed;
 
@@ -77,10 +85,36 @@ final class PeerLink {
         if (e != null) {
             throw new CommException(me + ": sending to " + peer + " failed earlier: " + e.getMessage(), e);
         }
+        if (txRing != null && sentInline(o)) {
+            return;
+        }
         queue.add(o);
         if (writeError != null) {
             // the writer died between the check and the add: fail what it will never send
             failQueued(writeError);
+        }
+    }
+
+    /**
+     * Over shared memory a message goes out on the caller's thread when nothing is queued before
+     * it and its slot is free: the header write cannot block, and the writer thread's wake-up per
+     * segment is saved. Otherwise it is counted as pending and queued for the writer, in order.
+     */
+    private boolean sentInline(Outgoing o) {
+        synchronized (sendLock) {
+            if (pending == 0 && (o.frame().payloadBytes() == 0 || txRing.hasFreeSlot())) {
+                try {
+                    write(o.frame(), o, inlineTx);
+                } catch (IOException | ClosedSelectorException e) {
+                    throw new CommException(me + ": sending to " + peer + " failed: " + e, e);
+                }
+                if (o.done() != null) {
+                    o.done().completeOne();
+                }
+                return true;
+            }
+            pending++;
+            return false;
         }
     }
 
@@ -190,28 +224,21 @@ final class PeerLink {
     private void writeLoop() {
         ByteBuffer tx = ByteBuffer.allocateDirect(Frame.BYTES + 4 * options.segmentFloats())
                 .order(ByteOrder.LITTLE_ENDIAN);
-        byte[] header = new byte[Frame.BYTES];
-        Frame heartbeat = new Frame(Frame.Op.HEARTBEAT, 0, 0, 0, 0, 0, 0);
         try {
             while (true) {
                 Outgoing o = queue.poll(options.heartbeatMs(), TimeUnit.MILLISECONDS);
                 if (o == STOP) {
                     return;
                 }
-                Frame f = o == null ? heartbeat : o.frame();
-                int bytes = f.payloadBytes();
-                tx.clear();
-                f.write(header);
-                tx.put(header);
-                if (bytes > 0 && txRing != null) {
-                    awaitFreeSlot(heartbeat);
-                    putPayload(o, txRing.nextSlot());
-                    txRing.published();
-                } else if (bytes > 0) {
-                    putPayload(o, tx);
+                if (o != null && o.frame().payloadBytes() > 0 && txRing != null) {
+                    awaitFreeSlot();
                 }
-                tx.flip();
-                writeFully(tx);
+                synchronized (sendLock) {
+                    write(o == null ? HEARTBEAT : o.frame(), o, tx);
+                    if (o != null && txRing != null) {
+                        pending--;
+                    }
+                }
                 if (o != null && o.done() != null) {
                     o.done().completeOne();
                 }
@@ -228,6 +255,24 @@ final class PeerLink {
         }
     }
 
+    /**
+     * Writes one message: its payload into the next shared-memory slot (which must be free) and
+     * the header to the connection, or header and payload to the connection through {@code tx}.
+     */
+    private void write(Frame f, Outgoing o, ByteBuffer tx) throws IOException {
+        tx.clear();
+        f.write(headerBytes);
+        tx.put(headerBytes);
+        if (f.payloadBytes() > 0 && txRing != null) {
+            putPayload(o, txRing.nextSlot());
+            txRing.published();
+        } else if (f.payloadBytes() > 0) {
+            putPayload(o, tx);
+        }
+        tx.flip();
+        writeFully(tx);
+    }
+
     /** Copies a message's payload to {@code dst} at its position (a segment never exceeds the buffers). */
     private static void putPayload(Outgoing o, ByteBuffer dst) {
         if (o.floats() != null) {
@@ -242,9 +287,7 @@ final class PeerLink {
      * Waits until the peer has consumed a slot. A peer that is alive but busy elsewhere is waited
      * for (as a full TCP send buffer would be); heartbeats sent meanwhile fail on a dead peer.
      */
-    private void awaitFreeSlot(Frame heartbeat) throws IOException {
-        byte[] beat = new byte[Frame.BYTES];
-        heartbeat.write(beat);
+    private void awaitFreeSlot() throws IOException {
         long pauseNanos = 1_000;
         long lastBeat = System.nanoTime();
         while (!txRing.hasFreeSlot()) {
@@ -254,7 +297,9 @@ final class PeerLink {
             LockSupport.parkNanos(pauseNanos);
             pauseNanos = Math.min(2 * pauseNanos, 200_000);
             if ((System.nanoTime() - lastBeat) / 1_000_000 >= options.heartbeatMs()) {
-                writeFully(ByteBuffer.wrap(beat));
+                synchronized (sendLock) {
+                    write(HEARTBEAT, null, inlineTx);
+                }
                 lastBeat = System.nanoTime();
             }
         }
