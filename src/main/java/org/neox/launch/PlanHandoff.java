@@ -18,16 +18,17 @@ import org.neox.comm.OneTimeBlobServer;
  *
  * <p>Threat model: other local users of the launcher host or of a node can read every process's
  * command line ({@code ps}, {@code /proc/PID/cmdline}) but not our environment, files or
- * sockets. pdsh gives remote commands no stdin, so what pdsh passes is visible to them on both
- * ends: only a fresh 128-bit one-time token per node and the port of a listener the launcher
- * opens for the start-up go there. Each agent connects back, presents its token, receives its
- * plan and reports {@code @neox planned} through its own ssh channel, which no one else can write
- * to; only when every node has reported does the launcher send the go that lets agents start
- * ranks, and then it stops listening. A reader of {@code ps} who presents a token before the
- * agent does gets that plan, but the token is then spent: the real agent is refused, the
- * launcher sees the token presented twice and aborts the job before any rank starts, so the
- * secret it took belongs to a job that never runs. A token presented twice in the other order
- * aborts the job the same way; an unknown token is refused.
+ * sockets. pdsh gives remote commands no stdin, so everything pdsh passes is visible to them on
+ * both hosts; it therefore carries only a fresh 128-bit one-time token per node and the port of
+ * a listener the launcher keeps open during start-up. Each agent connects back, presents its
+ * token, receives its plan and reports {@code @neox planned} through its own ssh channel, which
+ * no one else can write to; only when every node has reported does the launcher send the go that
+ * lets agents start ranks, and then it stops listening. A reader of {@code ps} who presents a
+ * token before the agent does gets that plan, but the token is then spent: the real agent is
+ * refused, the launcher sees the token presented twice and aborts the job before any rank
+ * starts, so the secret it took belongs to a job that never runs. A token presented twice in
+ * the other order aborts the job the same way; an unknown token is refused. (Once running, the
+ * secret is in the ranks' environment, which only the same user and root can read.)
  *
  * <p>Agents connect to the launcher at the client address of their own ssh connection (the
  * first field of {@code SSH_CONNECTION}: this host as the node sees it, which MASTER_ADDR, rank
