@@ -7,12 +7,12 @@ import java.util.Base64;
  * The line protocol between the launcher and a {@link NodeAgent}. Launcher to agent (stdin):
  * {@code cwd B64}, {@code grace MS}, {@code config B64}, {@code env B64KEY B64VALUE},
  * {@code cmd B64ARG} (repeated: the worker command), {@code rank RANK LOCAL_RANK} (repeated),
- * {@code go}; later {@code stop}, or end of stream, stops every rank. Under pdsh the plan of all
- * nodes is one base64 argument instead, without {@code go}: common lines, then per host
- * {@code node HOST} followed by that host's {@code env} and {@code rank} lines. Agent to launcher
- * (stdout): {@code [rank N] LINE} for worker output, and {@code @neox started RANK PID},
+ * {@code go}; later {@code stop}, or end of stream, stops every rank. Under pdsh the same plan
+ * comes from the launcher's {@link PlanHandoff} instead of stdin. Agent to launcher (stdout):
+ * {@code [rank N] LINE} for worker output, and {@code @neox started RANK PID},
  * {@code @neox exited RANK PID CODE}, {@code @neox error B64MESSAGE}, and under pdsh
- * {@code @neox alive} every second. Values are base64 so nothing needs quoting.
+ * {@code @neox planned} once it holds its plan and {@code @neox alive} every second. Values are
+ * base64 so nothing needs quoting.
  */
 final class AgentProtocol {
     static final String CONTROL = "@neox ";
@@ -21,8 +21,8 @@ final class AgentProtocol {
     static final String ERROR = CONTROL + "error ";
     /** The heartbeat of an agent without stdin: a failed write of it tells the agent the launcher is gone. */
     static final String ALIVE = CONTROL + "alive";
-    /** Plan line that starts the section of one host in a plan sent to all nodes at once (pdsh). */
-    static final String NODE = "node ";
+    /** An agent under pdsh holds its plan (and waits for the launcher's go to start ranks). */
+    static final String PLANNED = CONTROL + "planned";
 
     private AgentProtocol() {
     }

@@ -118,8 +118,10 @@ public final class Launcher implements NodeSession.Events {
             envs.add(nodeEnv(env, node, mine.get(n)));
         }
         if (spec.runner() == Runner.PDSH) {
+            // where pdsh's agents fetch their plans; unset: the client address of their ssh connection
+            String launcherAddr = System.getenv("NEOX_LAUNCHER_ADDR");
             try {
-                PdshNodes.start(spec, mine, envs, this).forEach(this::add);
+                PdshNodes.start(spec, mine, envs, launcherAddr, this).forEach(this::add);
             } catch (IOException e) {
                 notStarted("could not start pdsh: " + e.getMessage(), nodes);
             }
@@ -273,6 +275,11 @@ public final class Launcher implements NodeSession.Events {
             agentsLeft--;
             notifyAll();
         }
+    }
+
+    @Override
+    public void aborted(String why) {
+        fail(new Failure("neox: " + why + "; stopped all ranks", 1, true));
     }
 
     /**

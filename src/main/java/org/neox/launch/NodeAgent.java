@@ -19,8 +19,9 @@ import java.util.concurrent.CountDownLatch;
  * The per-node agent: started by the launcher (as a child process, or over ssh), it reads the
  * node's plan from stdin ({@link AgentProtocol}), starts the node's ranks, relays their output
  * and exits, and stops them all when told to or when its stdin closes, which happens when the
- * launcher or the ssh connection dies; under pdsh (no stdin) when its heartbeat can no longer
- * be written. So no worker outlives its launcher.
+ * launcher or the ssh connection dies; under pdsh (no stdin) it fetches the plan from the
+ * launcher ({@link PlanHandoff}) and stops when its heartbeat can no longer be written. So no
+ * worker outlives its launcher.
  */
 public final class NodeAgent {
     private final PrintStream out;
@@ -34,33 +35,30 @@ public final class NodeAgent {
     }
 
     /**
-     * No arguments: the plan comes on stdin. {@code HOST B64PLAN} (pdsh, which gives no stdin):
-     * the plan of all nodes, of which this agent runs the section of {@code HOST}.
+     * No arguments: the plan comes on stdin. {@code HOST PORT ADDR HOST=TOKEN,...} (pdsh, which
+     * gives no stdin): this agent fetches the plan of {@code HOST} from the launcher with its
+     * one-time token ({@link PlanHandoff}) and starts the ranks at the launcher's go.
      */
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         NodeAgent agent = new NodeAgent(out);
-        if (args.length == 2) {
+        if (args.length == 4) {
             agent.startHeartbeat();
-            agent.run(new BufferedReader(new StringReader(planOf(AgentProtocol.decode(args[1]), args[0]))), false);
+            String plan;
+            try {
+                plan = PlanHandoff.receive(args[0], List.of(args).subList(1, 4), System.getenv(),
+                        () -> out.println(AgentProtocol.PLANNED));
+            } catch (RuntimeException e) {
+                out.println(AgentProtocol.ERROR + AgentProtocol.encode("could not get the " + PlanHandoff.WHAT
+                        + " of " + args[0] + " from the launcher: " + e.getMessage()));
+                System.exit(1);
+                return;
+            }
+            agent.run(new BufferedReader(new StringReader(plan)), false);
         } else {
             agent.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), true);
         }
         System.exit(0);
-    }
-
-    /** The common lines of an all-nodes plan and the section of {@code host}, ended by {@code go}. */
-    static String planOf(String allNodes, String host) {
-        StringBuilder sb = new StringBuilder();
-        boolean mine = true;
-        for (String line : allNodes.split("\n")) {
-            if (line.startsWith(AgentProtocol.NODE)) {
-                mine = line.substring(AgentProtocol.NODE.length()).equals(host);
-            } else if (mine) {
-                sb.append(line).append('\n');
-            }
-        }
-        return sb.append("go\n").toString();
     }
 
     private void run(BufferedReader in, boolean stopOnStdin) throws Exception {

@@ -26,6 +26,9 @@ final class NodeSession {
         void agentMessage(NodeSession node, String line);
 
         void agentEnded(NodeSession node, int exitCode);
+
+        /** The start-up went wrong in a way that concerns the whole job; {@code why} is one line. */
+        void aborted(String why);
     }
 
     final int nodeRank;
@@ -57,7 +60,7 @@ final class NodeSession {
         Writer stdin = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
         NodeSession s = new NodeSession(nodeRank, host, p, () -> sendStop(stdin));
         s.pump(events);
-        stdin.write(commonPlan(spec) + nodePlan(ranks, env) + "go\n");
+        stdin.write(plan(spec, ranks, env));
         stdin.flush();
         return s;
     }
@@ -66,8 +69,13 @@ final class NodeSession {
         return List.of(spec.java(), "-Xmx64m", "-XX:+UseSerialGC", "-cp", spec.classPath(), NodeAgent.class.getName());
     }
 
+    /** The whole plan of the node running {@code ranks} with {@code env}, ended by {@code go}. */
+    static String plan(JobSpec spec, List<RankSpec> ranks, Map<String, String> env) {
+        return commonPlan(spec) + nodePlan(ranks, env) + "go\n";
+    }
+
     /** The plan lines every node of the job shares: directory, grace, config and worker command. */
-    static String commonPlan(JobSpec spec) {
+    private static String commonPlan(JobSpec spec) {
         StringBuilder sb = new StringBuilder();
         sb.append("cwd ").append(AgentProtocol.encode(spec.workDir().toString())).append('\n');
         sb.append("grace ").append(spec.grace().toMillis()).append('\n');
@@ -81,7 +89,7 @@ final class NodeSession {
     }
 
     /** The plan lines of one node: its environment and its ranks. */
-    static String nodePlan(List<RankSpec> ranks, Map<String, String> env) {
+    private static String nodePlan(List<RankSpec> ranks, Map<String, String> env) {
         StringBuilder sb = new StringBuilder();
         env.forEach((k, v) -> sb.append("env ").append(AgentProtocol.encode(k)).append(' ')
                 .append(AgentProtocol.encode(v)).append('\n'));

@@ -15,11 +15,12 @@ import java.util.function.Consumer;
 /**
  * All nodes' agents started by one {@code pdsh -S -R ssh -f 1024 -w host1,host2,...} (GPT-NeoX's
  * default launcher, spec §2.3). pdsh runs the same command everywhere and gives it no stdin, so
- * the plan of every node travels as one argument, each agent picks its section by pdsh's
- * {@code %h}, and notices the launcher's end by its heartbeat failing. pdsh prefixes each
- * output line with {@code host: }, by which the lines go back to their node's session. Stopping
- * kills pdsh and its ssh clients; each agent then stops its ranks within a heartbeat plus grace.
- * The launcher holds the stdin of a shell around pdsh, so pdsh also ends when the launcher dies.
+ * the command carries only each host's one-time token for its plan, which the agent fetches
+ * from this launcher ({@link PlanHandoff}); each agent picks its token by pdsh's {@code %h} and
+ * notices the launcher's end by its heartbeat failing. pdsh prefixes each output line with
+ * {@code host: }, by which the lines go back to their node's session. Stopping kills pdsh and its
+ * ssh clients; each agent then stops its ranks within a heartbeat plus grace. The launcher holds
+ * the stdin of a shell around pdsh, so pdsh also ends when the launcher dies.
  */
 final class PdshNodes {
     /**
@@ -33,34 +34,47 @@ final class PdshNodes {
     private final Map<String, NodeSession> byHost = new LinkedHashMap<>();
     private final boolean[] ended;
     private final NodeSession.Events events;
+    private final PlanHandoff handoff;
 
-    private PdshNodes(int nodes, NodeSession.Events events) {
+    private PdshNodes(int nodes, NodeSession.Events events, PlanHandoff handoff) {
         this.ended = new boolean[nodes];
         this.events = events;
+        this.handoff = handoff;
     }
 
-    /** Starts pdsh; {@code ranks} and {@code envs} are per node, in the order of {@code spec.nodes()}. */
+    /**
+     * Starts pdsh; {@code ranks} and {@code envs} are per node, in the order of {@code spec.nodes()};
+     * {@code launcherAddr} is where agents reach this host, null for their ssh client address.
+     */
     static List<NodeSession> start(JobSpec spec, List<List<RankSpec>> ranks, List<Map<String, String>> envs,
-                                   NodeSession.Events events) throws IOException {
-        StringBuilder plan = new StringBuilder(NodeSession.commonPlan(spec));
+                                   String launcherAddr, NodeSession.Events events) throws IOException {
         List<String> hosts = new ArrayList<>();
+        List<byte[]> plans = new ArrayList<>();
         for (int n = 0; n < spec.nodes().size(); n++) {
-            String host = spec.nodes().get(n).host();
-            hosts.add(host);
-            plan.append(AgentProtocol.NODE).append(host).append('\n').append(NodeSession.nodePlan(ranks.get(n),
-                    envs.get(n)));
+            hosts.add(spec.nodes().get(n).host());
+            plans.add(NodeSession.plan(spec, ranks.get(n), envs.get(n)).getBytes(StandardCharsets.UTF_8));
         }
+        PlanHandoff handoff = PlanHandoff.open(hosts, plans, PlanHandoff.DEADLINE, events::aborted);
         // pdsh substitutes %h (the host as given to -w) before the remote shell sees the line
-        String remote = "exec " + NodeSession.shellQuote(NodeSession.agentCommand(spec)) + " %h '"
-                + AgentProtocol.encode(plan.toString()) + "'";
+        String remote = "exec " + NodeSession.shellQuote(NodeSession.agentCommand(spec)) + " %h "
+                + NodeSession.shellQuote(handoff.agentArguments(launcherAddr));
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", TIED_TO_STDIN, "sh"));
         cmd.addAll(List.of("pdsh", "-S", "-R", "ssh", "-f", "1024", "-w", String.join(",", hosts), remote));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.workDir().toFile());
         // the job's options come after any the user set for pdsh already
         pb.environment().merge("PDSH_SSH_ARGS_APPEND", sshOptions(spec), (user, job) -> user + " " + job);
-        Process p = pb.start();
-        PdshNodes nodes = new PdshNodes(hosts.size(), events);
-        Runnable stop = () -> ProcessTrees.terminate(List.of(p.toHandle()), Duration.ZERO);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            handoff.close();
+            throw e;
+        }
+        PdshNodes nodes = new PdshNodes(hosts.size(), events, handoff);
+        Runnable stop = () -> {
+            handoff.close();
+            ProcessTrees.terminate(List.of(p.toHandle()), Duration.ZERO);
+        };
         for (int n = 0; n < hosts.size(); n++) {
             nodes.byHost.put(hosts.get(n), new NodeSession(n, hosts.get(n), p, stop));
         }
@@ -78,10 +92,13 @@ final class PdshNodes {
     private void pump(Process p) {
         Thread out = reader(p.getInputStream(), line -> {
             NodeSession node = nodeOf(line);
-            if (node != null) {
-                node.dispatch(line.substring(node.host.length() + 2), events);
-            } else {
+            String msg = node == null ? null : line.substring(node.host.length() + 2);
+            if (node == null) {
                 events.agentMessage(first(), line);
+            } else if (msg.equals(AgentProtocol.PLANNED)) {
+                handoff.planned(node.nodeRank);
+            } else {
+                node.dispatch(msg, events);
             }
         }, "neox-launch-pdsh");
         Thread err = reader(p.getErrorStream(), this::diagnostic, "neox-launch-pdsh-err");
@@ -89,6 +106,7 @@ final class PdshNodes {
             join(out);
             join(err);
             int code = waitFor(p);
+            handoff.close();
             byHost.values().forEach(node -> end(node, code));
         }, "neox-launch-pdsh-end");
         end.setDaemon(true);

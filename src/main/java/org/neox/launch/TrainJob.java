@@ -68,10 +68,6 @@ public final class TrainJob {
             console.println("neox: launcher pdsh: pdsh is not on the PATH (apt-get install pdsh); using the ssh runner");
             return Runner.SSH;
         }
-        // pdsh gives remote commands no stdin, so the node plan (job secret included) rides on the
-        // command line, where other users of this host can read it with ps; the ssh runner does not
-        console.println("neox: launcher pdsh: the job secret is on pdsh's command line (visible in ps on this"
-                + " host); set launcher: openmpi (or any non-pdsh value) to use the ssh runner instead");
         return Runner.PDSH;
     }
 

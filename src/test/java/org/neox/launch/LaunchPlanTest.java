@@ -1,6 +1,7 @@
 package org.neox.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -8,7 +9,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.neox.comm.CommException;
 import org.neox.config.DeepspeedRunnerArgs;
 
 class LaunchPlanTest {
@@ -43,10 +46,17 @@ class LaunchPlanTest {
     }
 
     @Test
-    void anAgentUnderPdshRunsTheCommonLinesAndItsHostsSection() {
-        String all = "cwd X\ngrace 5\nnode localhost\nenv A B\nrank 0 0\nnode 127.0.0.1\nenv C D\nrank 1 0\n";
-        assertEquals("cwd X\ngrace 5\nenv C D\nrank 1 0\ngo\n", NodeAgent.planOf(all, "127.0.0.1"));
-        assertEquals("cwd X\ngrace 5\nenv A B\nrank 0 0\ngo\n", NodeAgent.planOf(all, "localhost"));
+    void anAgentUnderPdshPicksItsHostsTokenAndFindsTheLauncherThroughItsSshConnection() {
+        String tokens = "localhost=aa11,127.0.0.1=bb22,::1=cc33";
+        assertEquals("bb22", PlanHandoff.tokenFor(tokens, "127.0.0.1"));
+        assertEquals("cc33", PlanHandoff.tokenFor(tokens, "::1"));
+        assertThrows(CommException.class, () -> PlanHandoff.tokenFor(tokens, "local"));
+        Map<String, String> env = Map.of("SSH_CONNECTION", "10.0.0.5 52144 10.0.0.9 22");
+        assertEquals("10.0.0.5", PlanHandoff.launcherAddress(PlanHandoff.FROM_SSH, env));
+        assertEquals("head-node", PlanHandoff.launcherAddress("head-node", env));
+        CommException e = assertThrows(CommException.class,
+                () -> PlanHandoff.launcherAddress(PlanHandoff.FROM_SSH, Map.of()));
+        assertTrue(e.getMessage().contains("NEOX_LAUNCHER_ADDR"), e.getMessage());
     }
 
     @Test
