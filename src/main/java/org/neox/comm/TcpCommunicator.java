@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Communicator over TCP: one authenticated connection per pair of ranks (see {@link Mesh} and
@@ -23,6 +25,7 @@ import java.util.Map;
  * data group) may be used from different threads.
  */
 public final class TcpCommunicator implements Communicator {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpCommunicator.class);
     private final int rank;
     private final int size;
     private final int[] worldRanks;
@@ -77,7 +80,10 @@ public final class TcpCommunicator implements Communicator {
         }
         try {
             Mesh.World w = Mesh.joinWorld(rank, size, masterAddr, masterPort, key, options);
-            return new TcpCommunicator(rank, Mesh.identity(size), w.hosts(), w.links(), key, options, 0);
+            TcpCommunicator c = new TcpCommunicator(rank, Mesh.identity(size), w.hosts(), w.links(), key, options, 0);
+            LOG.info("rank {}: joined {} ranks; {} of {} peers pass payloads through shared memory", rank, size,
+                    c.sharedMemoryLinks(), size - 1);
+            return c;
         } catch (IOException e) {
             throw new CommException("rank " + rank + ": joining the job at " + masterAddr + ":" + masterPort
                     + " failed: " + e, e);
