@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.neox.comm.FreePort;
@@ -117,11 +118,13 @@ public final class Launcher implements NodeSession.Events {
             mine.add(ranks.stream().filter(r -> r.nodeRank() == node).toList());
             envs.add(nodeEnv(env, node, mine.get(n)));
         }
-        if (spec.runner() == Runner.PDSH) {
+        if (spec.runner() == Runner.PDSH || spec.runner().perRank()) {
             try {
-                PdshNodes.start(spec, mine, envs, this).forEach(this::add);
+                (spec.runner() == Runner.PDSH ? PdshNodes.start(spec, mine, envs, this)
+                        : MpiRanks.start(spec, mine, envs, this)).forEach(this::add);
             } catch (IOException e) {
-                notStarted("could not start pdsh: " + e.getMessage(), nodes);
+                notStarted("could not start " + spec.runner().name().toLowerCase(Locale.ROOT) + ": "
+                        + e.getMessage(), nodes);
             }
             return;
         }
