@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -42,20 +43,15 @@ final class MpiRanks {
     static List<NodeSession> start(JobSpec spec, List<List<RankSpec>> ranks, List<Map<String, String>> envs,
                                    NodeSession.Events events) throws IOException {
         Map<String, String> shared = shared(envs);
-        StringBuilder plan = new StringBuilder(NodeSession.commonPlan(spec));
         int[] nodeOfRank = new int[spec.worldSize()];
         for (int n = 0; n < spec.nodes().size(); n++) {
-            Map<String, String> own = new LinkedHashMap<>(envs.get(n));
-            own.keySet().removeAll(shared.keySet());
-            plan.append(AgentProtocol.NODE).append(spec.nodes().get(n).host()).append('\n')
-                    .append(NodeSession.nodePlan(ranks.get(n), own));
             for (RankSpec r : ranks.get(n)) {
                 nodeOfRank[r.rank()] = n;
             }
         }
         List<String> agent = new ArrayList<>(NodeSession.agentCommand(spec));
         agent.addAll(List.of(NodeAgent.RANK_FROM, MpiCommands.rankVariables(spec.runner()),
-                AgentProtocol.encode(plan.toString())));
+                AgentProtocol.encode(plan(spec, ranks, envs, shared.keySet()))));
         Path hostfile = Files.createTempFile("neox-hosts-", ".txt");
         hostfile.toFile().deleteOnExit();
         Files.writeString(hostfile, MpiCommands.hostfile(spec.runner(), spec.nodes()));
@@ -76,6 +72,23 @@ final class MpiRanks {
         }
         all.pump(p, hostfile);
         return List.copyOf(all.nodes);
+    }
+
+    /**
+     * The plan of all nodes for the agents' command line: the common lines once, then per node
+     * {@code node HOST} and its own {@code env} and {@code rank} lines; the {@code shared}
+     * variables (the job secret among them) are left out, as they come through the runner's environment.
+     */
+    static String plan(JobSpec spec, List<List<RankSpec>> ranks, List<Map<String, String>> envs,
+                       Set<String> shared) {
+        StringBuilder plan = new StringBuilder(NodeSession.commonPlan(spec));
+        for (int n = 0; n < spec.nodes().size(); n++) {
+            Map<String, String> own = new LinkedHashMap<>(envs.get(n));
+            own.keySet().removeAll(shared);
+            plan.append(AgentProtocol.NODE).append(spec.nodes().get(n).host()).append('\n')
+                    .append(NodeSession.nodePlan(ranks.get(n), own));
+        }
+        return plan.toString();
     }
 
     /** The entries every node's environment has with the same value. */

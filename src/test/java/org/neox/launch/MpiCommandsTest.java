@@ -122,7 +122,19 @@ class MpiCommandsTest {
     }
 
     @Test
-    void onlyVariablesEqualOnEveryNodeGoThroughTheRunnersEnvironment() {
-        assertEquals(Map.of("S", "x"), MpiRanks.shared(List.of(Map.of("S", "x", "N", "0"), Map.of("S", "x", "N", "1"))));
+    void theJobSecretGoesThroughTheRunnersEnvironmentNotTheAgentsCommandLine() {
+        List<NodeSlots> nodes = List.of(new NodeSlots("a", List.of(0, 1)), new NodeSlots("b", List.of(0, 1)));
+        List<RankSpec> ranks = RankSpec.assign(nodes);
+        List<Map<String, String>> envs = List.of(Map.of("NEOX_JOB_SECRET", "s3cr3t", "NODE_RANK", "0"),
+                Map.of("NEOX_JOB_SECRET", "s3cr3t", "NODE_RANK", "1"));
+        Map<String, String> shared = MpiRanks.shared(envs);
+        assertEquals(Map.of("NEOX_JOB_SECRET", "s3cr3t"), shared);
+        String plan = MpiRanks.plan(job(Runner.OPENMPI, nodes), List.of(ranks.subList(0, 2), ranks.subList(2, 4)),
+                envs, shared.keySet());
+        assertFalse(plan.contains(AgentProtocol.encode("s3cr3t")), plan);
+        String rank2 = NodeAgent.planOfRank(plan, 2);
+        assertTrue(rank2.endsWith("env " + AgentProtocol.encode("NODE_RANK") + " " + AgentProtocol.encode("1")
+                + "\nrank 2 0\ngo\n"), rank2);
+        assertTrue(rank2.startsWith("cwd "), rank2);
     }
 }
