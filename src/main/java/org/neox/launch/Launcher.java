@@ -255,7 +255,9 @@ public final class Launcher implements NodeSession.Events {
 
     @Override
     public void agentMessage(NodeSession node, String line) {
-        console.println("[node " + node.nodeRank + " " + node.host + "] " + line);
+        // a negative node rank marks the messages of mpirun or srun itself, which no node owns
+        console.println((node.nodeRank < 0 ? "[" + node.host + "] " : "[node " + node.nodeRank + " " + node.host + "] ")
+                + line);
     }
 
     @Override

@@ -92,8 +92,9 @@ final class MpiCommands {
                 // (RankSpec's order); --bind-to none because Open MPI would pin each worker JVM, with
                 // its GEMM threads, to one core (np <= 2) or one socket; --mca btl is left out: the
                 // workers talk over neox's own TCP and never load an MPI transport
+                // orte_keep_fqdn_hostnames: Open MPI 4 would ssh to "node1" for "node1.cluster.org"
                 cmd.addAll(List.of("mpirun", "-n", Integer.toString(world), "-hostfile", hostfile.toString(),
-                        "--map-by", "slot", "--bind-to", "none"));
+                        "--map-by", "slot", "--bind-to", "none", "--mca", "orte_keep_fqdn_hostnames", "1"));
                 if (asRoot) {
                     // Open MPI refuses root without it; the launcher already runs as root, and so would
                     // the workers under every other runner

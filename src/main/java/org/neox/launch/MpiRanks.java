@@ -33,10 +33,13 @@ final class MpiRanks {
     private final List<NodeSession> nodes = new ArrayList<>();
     private final int[] nodeOfRank;
     private final NodeSession.Events events;
+    /** The source of the runner's own messages (and of lines no rank claims), shown as {@code [mpirun]}. */
+    private final NodeSession runner;
 
-    private MpiRanks(int[] nodeOfRank, NodeSession.Events events) {
+    private MpiRanks(int[] nodeOfRank, NodeSession.Events events, NodeSession runner) {
         this.nodeOfRank = nodeOfRank;
         this.events = events;
+        this.runner = runner;
     }
 
     /** Starts the runner; {@code ranks} and {@code envs} are per node, in the order of {@code spec.nodes()}. */
@@ -64,9 +67,10 @@ final class MpiRanks {
             pb.environment().put("SLURM_HOSTFILE", hostfile.toString());
         }
         Process p = pb.start();
-        MpiRanks all = new MpiRanks(nodeOfRank, events);
         // SIGTERM to the runner (not the shell, which would leave it running): it stops every rank
         Runnable stop = () -> p.toHandle().children().forEach(ProcessHandle::destroy);
+        MpiRanks all = new MpiRanks(nodeOfRank, events, new NodeSession(-1, MpiCommands.program(spec.runner()), p,
+                stop));
         for (int n = 0; n < spec.nodes().size(); n++) {
             all.nodes.add(new NodeSession(n, spec.nodes().get(n).host(), p, stop));
         }
@@ -107,11 +111,11 @@ final class MpiRanks {
                 String[] f = line.substring(AgentProtocol.CONTROL.length()).split(" ");
                 rank = f.length > 1 && f[1].matches("\\d+") ? Integer.parseInt(f[1]) : -1;
             }
-            NodeSession node = rank >= 0 && rank < nodeOfRank.length ? nodes.get(nodeOfRank[rank]) : nodes.get(0);
+            NodeSession node = rank >= 0 && rank < nodeOfRank.length ? nodes.get(nodeOfRank[rank]) : runner;
             node.dispatch(line, events);
         }, "neox-launch-mpi");
         // the runner's own messages, and the agents' stderr
-        Thread err = reader(p.getErrorStream(), line -> events.agentMessage(nodes.get(0), line), "neox-launch-mpi-err");
+        Thread err = reader(p.getErrorStream(), line -> events.agentMessage(runner, line), "neox-launch-mpi-err");
         Thread end = new Thread(() -> {
             join(out);
             join(err);
@@ -134,7 +138,7 @@ final class MpiRanks {
                     lines.accept(line);
                 }
             } catch (IOException | RuntimeException e) {
-                events.agentMessage(nodes.get(0), "reading the runner's output failed: " + e);
+                events.agentMessage(runner, "reading the runner's output failed: " + e);
             }
         }, name);
         t.setDaemon(true);

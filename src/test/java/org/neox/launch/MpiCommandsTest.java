@@ -46,7 +46,7 @@ class MpiCommandsTest {
         List<String> cmd = MpiCommands.command(job(Runner.OPENMPI, nodes), Path.of("/tmp/h"),
                 List.of("MASTER_ADDR", "NEOX_JOB_SECRET"), false, AGENT);
         assertEquals(List.of("mpirun", "-n", "4", "-hostfile", "/tmp/h", "--map-by", "slot", "--bind-to", "none",
-                "-x", "MASTER_ADDR", "-x", "NEOX_JOB_SECRET", "java", "-cp", "cp", "Agent", "--rank-from", "V",
+                "--mca", "orte_keep_fqdn_hostnames", "1", "-x", "MASTER_ADDR", "-x", "NEOX_JOB_SECRET", "java", "-cp", "cp", "Agent", "--rank-from", "V",
                 "PLAN"), cmd);
         assertTrue(MpiCommands.command(job(Runner.OPENMPI, nodes), Path.of("h"), List.of(), true, AGENT)
                 .contains("--allow-run-as-root"));

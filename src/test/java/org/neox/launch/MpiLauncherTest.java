@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Open MPI runner with the real {@code mpirun} on localhost (Debian's openmpi-bin): four
  * ranks pass every collective with their console prefix and logs; a dying worker ends the job
- * naming it; Ctrl-C or SIGKILL of the launcher stops mpirun and every rank. Nothing is left.
+ * naming it; a host mpirun cannot reach fails the job; Ctrl-C or SIGKILL of the launcher stops
+ * mpirun and every rank. Nothing is left.
  */
 @Tag("integration")
 class MpiLauncherTest {
@@ -52,6 +53,19 @@ class MpiLauncherTest {
         assertEquals(3, code, out);
         assertTrue(out.matches("(?s).*neox: rank 2 \\(host localhost, pid \\d+\\) failed: exit code 3.*"), out);
         assertTrue(out.contains("  rank 2 failing on purpose"), out);
+        f.assertNoLeftovers();
+    }
+
+    @Test
+    void aHostMpirunCannotReachFailsTheJobWithMpirunsOwnMessage() throws Exception {
+        JobFixtures f = new JobFixtures();
+        int code = f.run(f.job(List.of(new NodeSlots("localhost", List.of(0, 1)),
+                new NodeSlots("no-such-host.invalid", List.of(0, 1))), Runner.OPENMPI, logs));
+        String out = f.output();
+        assertTrue(code != 0, out);
+        // the full name reaches ssh (orte_keep_fqdn_hostnames), and mpirun's messages are marked as its own
+        assertTrue(out.contains("[mpirun] ssh: Could not resolve hostname no-such-host.invalid"), out);
+        assertTrue(out.contains("was lost: its agent ended with exit code"), out);
         f.assertNoLeftovers();
     }
 
