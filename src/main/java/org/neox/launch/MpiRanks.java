@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -67,8 +68,15 @@ final class MpiRanks {
             pb.environment().put("SLURM_HOSTFILE", hostfile.toString());
         }
         Process p = pb.start();
-        // SIGTERM to the runner (not the shell, which would leave it running): it stops every rank
-        Runnable stop = () -> p.toHandle().children().forEach(ProcessHandle::destroy);
+        // one SIGTERM to the runner (not the shell, which would leave it running): it stops every
+        // rank; once, although every node's session asks, since mpirun takes a repeated signal as
+        // a request to quit at once
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopped.getAndSet(true)) {
+                p.toHandle().children().forEach(ProcessHandle::destroy);
+            }
+        };
         MpiRanks all = new MpiRanks(nodeOfRank, events, new NodeSession(-1, MpiCommands.program(spec.runner()), p,
                 stop));
         for (int n = 0; n < spec.nodes().size(); n++) {
