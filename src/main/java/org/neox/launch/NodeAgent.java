@@ -46,7 +46,14 @@ public final class NodeAgent {
         Runtime.getRuntime().addShutdownHook(new Thread(agent::stopAll, "neox-agent-shutdown"));
         if (args.length == 3 && args[0].equals(RANK_FROM)) {
             agent.startHeartbeat();
-            String plan = planOfRank(AgentProtocol.decode(args[2]), rankFromEnv(args[1], System.getenv()));
+            String plan;
+            try {
+                plan = planOfRank(AgentProtocol.decode(args[2]), rankFromEnv(args[1], System.getenv()));
+            } catch (RuntimeException e) {
+                out.println(AgentProtocol.ERROR + AgentProtocol.encode("agent: " + e.getMessage()));
+                System.exit(1);
+                return;
+            }
             agent.run(new BufferedReader(new StringReader(plan)), false);
         } else if (args.length == 2) {
             agent.startHeartbeat();
