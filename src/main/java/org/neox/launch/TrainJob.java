@@ -73,7 +73,7 @@ public final class TrainJob {
         // pdsh gives remote commands no stdin, so the node plan (job secret included) rides on the
         // command line, where other users of this host can read it with ps; the ssh runner does not
         console.println("neox: launcher pdsh: the job secret is on pdsh's command line (visible in ps on this"
-                + " host); set launcher: openmpi (or any non-pdsh value) to use the ssh runner instead");
+                + " host); launcher: openmpi or slurm keep it off command lines");
         return Runner.PDSH;
     }
 
