@@ -271,8 +271,9 @@ public final class Launcher implements NodeSession.Events {
             }
         }
         if (!unreported.isEmpty()) {
-            fail(new Failure("neox: node " + node.nodeRank + " (" + node.host + ") was lost: its agent ended with exit"
-                    + " code " + exitCode + " before ranks " + unreported + " ended; stopped all ranks", 1, true));
+            String ended = spec.runner().perRank() ? MpiCommands.program(spec.runner()) : "its agent";
+            fail(new Failure("neox: node " + node.nodeRank + " (" + node.host + ") was lost: " + ended + " ended with"
+                    + " exit code " + exitCode + " before ranks " + unreported + " ended; stopped all ranks", 1, true));
         }
         synchronized (this) {
             agentsLeft--;

@@ -65,7 +65,7 @@ class MpiLauncherTest {
         assertTrue(code != 0, out);
         // the full name reaches ssh (orte_keep_fqdn_hostnames), and mpirun's messages are marked as its own
         assertTrue(out.contains("[mpirun] ssh: Could not resolve hostname no-such-host.invalid"), out);
-        assertTrue(out.contains("was lost: its agent ended with exit code"), out);
+        assertTrue(out.contains("neox: node 1 (no-such-host.invalid) was lost: mpirun ended with exit code"), out);
         f.assertNoLeftovers();
     }
 
