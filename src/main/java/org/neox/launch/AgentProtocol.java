@@ -23,6 +23,8 @@ final class AgentProtocol {
     static final String ALIVE = CONTROL + "alive";
     /** An agent under pdsh holds its plan (and waits for the launcher's go to start ranks). */
     static final String PLANNED = CONTROL + "planned";
+    /** Plan line that starts the section of one host in a plan of all nodes (mpirun, srun: one agent per rank). */
+    static final String NODE = "node ";
 
     private AgentProtocol() {
     }

@@ -25,11 +25,13 @@ import java.util.Map;
  * @param grace       time between SIGTERM and SIGKILL when stopping ranks
  * @param sshCommand  the ssh client command and options, e.g. {@code [ssh, -p, 2222, -i, key]};
  *                    {@code -o BatchMode=yes} is always added
+ * @param launcherArgs more arguments for mpirun or srun, before the agent command (DeepSpeed's
+ *                    {@code launcher_args}), e.g. srun's {@code --comment C}
  */
 public record JobSpec(List<NodeSlots> nodes, Runner runner, String configJson, String mainClass, List<String> args,
                       List<String> jvmOptions, String java, String classPath, Path workDir, Path logDir,
                       String masterAddr, int masterPort, Map<String, String> extraEnv, Duration grace,
-                      List<String> sshCommand) {
+                      List<String> sshCommand, List<String> launcherArgs) {
     public JobSpec {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("no nodes to run on");
@@ -39,6 +41,7 @@ public record JobSpec(List<NodeSlots> nodes, Runner runner, String configJson, S
         jvmOptions = List.copyOf(jvmOptions);
         extraEnv = Map.copyOf(extraEnv);
         sshCommand = List.copyOf(sshCommand);
+        launcherArgs = List.copyOf(launcherArgs);
     }
 
     /** A job with this JVM's java and class path, this directory, a 10 s grace and plain {@code ssh}. */
@@ -47,7 +50,7 @@ public record JobSpec(List<NodeSlots> nodes, Runner runner, String configJson, S
         return new JobSpec(nodes, runner, configJson, mainClass, args, List.of(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 System.getProperty("java.class.path"), Path.of("").toAbsolutePath(), logDir, masterAddr, masterPort,
-                Map.of(), Duration.ofSeconds(10), List.of("ssh"));
+                Map.of(), Duration.ofSeconds(10), List.of("ssh"), List.of());
     }
 
     public int worldSize() {
@@ -56,21 +59,26 @@ public record JobSpec(List<NodeSlots> nodes, Runner runner, String configJson, S
 
     public JobSpec withJvmOptions(List<String> opts) {
         return new JobSpec(nodes, runner, configJson, mainClass, args, opts, java, classPath, workDir, logDir,
-                masterAddr, masterPort, extraEnv, grace, sshCommand);
+                masterAddr, masterPort, extraEnv, grace, sshCommand, launcherArgs);
     }
 
     public JobSpec withExtraEnv(Map<String, String> env) {
         return new JobSpec(nodes, runner, configJson, mainClass, args, jvmOptions, java, classPath, workDir, logDir,
-                masterAddr, masterPort, env, grace, sshCommand);
+                masterAddr, masterPort, env, grace, sshCommand, launcherArgs);
     }
 
     public JobSpec withGrace(Duration g) {
         return new JobSpec(nodes, runner, configJson, mainClass, args, jvmOptions, java, classPath, workDir, logDir,
-                masterAddr, masterPort, extraEnv, g, sshCommand);
+                masterAddr, masterPort, extraEnv, g, sshCommand, launcherArgs);
     }
 
     public JobSpec withSshCommand(List<String> ssh) {
         return new JobSpec(nodes, runner, configJson, mainClass, args, jvmOptions, java, classPath, workDir, logDir,
-                masterAddr, masterPort, extraEnv, grace, ssh);
+                masterAddr, masterPort, extraEnv, grace, ssh, launcherArgs);
+    }
+
+    public JobSpec withLauncherArgs(List<String> a) {
+        return new JobSpec(nodes, runner, configJson, mainClass, args, jvmOptions, java, classPath, workDir, logDir,
+                masterAddr, masterPort, extraEnv, grace, sshCommand, a);
     }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.neox.comm.FreePort;
@@ -117,13 +118,15 @@ public final class Launcher implements NodeSession.Events {
             mine.add(ranks.stream().filter(r -> r.nodeRank() == node).toList());
             envs.add(nodeEnv(env, node, mine.get(n)));
         }
-        if (spec.runner() == Runner.PDSH) {
+        if (spec.runner() == Runner.PDSH || spec.runner().perRank()) {
             // where pdsh's agents fetch their plans; unset: the client address of their ssh connection
             String launcherAddr = System.getenv("NEOX_LAUNCHER_ADDR");
             try {
-                PdshNodes.start(spec, mine, envs, launcherAddr, this).forEach(this::add);
+                (spec.runner() == Runner.PDSH ? PdshNodes.start(spec, mine, envs, launcherAddr, this)
+                        : MpiRanks.start(spec, mine, envs, this)).forEach(this::add);
             } catch (IOException e) {
-                notStarted("could not start pdsh: " + e.getMessage(), nodes);
+                notStarted("could not start " + spec.runner().name().toLowerCase(Locale.ROOT) + ": "
+                        + e.getMessage(), nodes);
             }
             return;
         }
@@ -254,7 +257,9 @@ public final class Launcher implements NodeSession.Events {
 
     @Override
     public void agentMessage(NodeSession node, String line) {
-        console.println("[node " + node.nodeRank + " " + node.host + "] " + line);
+        // a negative node rank marks the messages of mpirun or srun itself, which no node owns
+        console.println((node.nodeRank < 0 ? "[" + node.host + "] " : "[node " + node.nodeRank + " " + node.host + "] ")
+                + line);
     }
 
     @Override
@@ -268,8 +273,9 @@ public final class Launcher implements NodeSession.Events {
             }
         }
         if (!unreported.isEmpty()) {
-            fail(new Failure("neox: node " + node.nodeRank + " (" + node.host + ") was lost: its agent ended with exit"
-                    + " code " + exitCode + " before ranks " + unreported + " ended; stopped all ranks", 1, true));
+            String ended = spec.runner().perRank() ? MpiCommands.program(spec.runner()) : "its agent";
+            fail(new Failure("neox: node " + node.nodeRank + " (" + node.host + ") was lost: " + ended + " ended with"
+                    + " exit code " + exitCode + " before ranks " + unreported + " ended; stopped all ranks", 1, true));
         }
         synchronized (this) {
             agentsLeft--;

@@ -38,11 +38,26 @@ public final class NodeAgent {
      * No arguments: the plan comes on stdin. {@code HOST PORT ADDR HOST=TOKEN,...} (pdsh, which
      * gives no stdin): this agent fetches the plan of {@code HOST} from the launcher with its
      * one-time token ({@link PlanHandoff}) and starts the ranks at the launcher's go.
+     * {@code --rank-from VAR[,VAR...] B64PLAN} (mpirun, srun: one agent per rank): the plan of all
+     * nodes, of which this agent runs the one rank named by the first of those variables that is set.
      */
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         NodeAgent agent = new NodeAgent(out);
-        if (args.length == 4) {
+        // mpirun and srun stop a job by SIGTERM to the agents: take the ranks along
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::stopAll, "neox-agent-shutdown"));
+        if (args.length == 3 && args[0].equals(RANK_FROM)) {
+            agent.startHeartbeat();
+            String plan;
+            try {
+                plan = planOfRank(AgentProtocol.decode(args[2]), rankFromEnv(args[1], System.getenv()));
+            } catch (RuntimeException e) {
+                out.println(AgentProtocol.ERROR + AgentProtocol.encode("agent: " + e.getMessage()));
+                System.exit(1);
+                return;
+            }
+            agent.run(new BufferedReader(new StringReader(plan)), false);
+        } else if (args.length == 4) {
             agent.startHeartbeat();
             String plan;
             try {
@@ -59,6 +74,51 @@ public final class NodeAgent {
             agent.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), true);
         }
         System.exit(0);
+    }
+
+    static final String RANK_FROM = "--rank-from";
+
+    /** The global rank mpirun or srun gave this process, from the first of {@code vars} (comma-separated) set. */
+    static int rankFromEnv(String vars, Map<String, String> env) {
+        for (String v : vars.split(",")) {
+            String value = env.get(v);
+            if (value != null) {
+                return Integer.parseInt(value.trim());
+            }
+        }
+        throw new IllegalStateException("none of the rank variables " + vars + " is set; was the agent started"
+                + " by mpirun or srun?");
+    }
+
+    /**
+     * The common lines of an all-nodes plan, and of the section holding {@code rank} its
+     * {@code env} lines and that one rank, ended by {@code go}.
+     */
+    static String planOfRank(String allNodes, int rank) {
+        StringBuilder common = new StringBuilder();
+        StringBuilder section = new StringBuilder();
+        String mine = null;
+        String rankLine = "rank " + rank + " ";
+        for (String line : allNodes.split("\n")) {
+            if (line.startsWith(AgentProtocol.NODE)) {
+                if (mine != null) {
+                    break;
+                }
+                section.setLength(0);
+            } else if (line.startsWith("rank ")) {
+                if (line.startsWith(rankLine)) {
+                    mine = line;
+                }
+            } else if (line.startsWith("env ")) {
+                section.append(line).append('\n');
+            } else {
+                common.append(line).append('\n');
+            }
+        }
+        if (mine == null) {
+            throw new IllegalStateException("rank " + rank + " is not in the job's plan");
+        }
+        return common.append(section).append(mine).append("\ngo\n").toString();
     }
 
     private void run(BufferedReader in, boolean stopOnStdin) throws Exception {

@@ -75,7 +75,7 @@ final class NodeSession {
     }
 
     /** The plan lines every node of the job shares: directory, grace, config and worker command. */
-    private static String commonPlan(JobSpec spec) {
+    static String commonPlan(JobSpec spec) {
         StringBuilder sb = new StringBuilder();
         sb.append("cwd ").append(AgentProtocol.encode(spec.workDir().toString())).append('\n');
         sb.append("grace ").append(spec.grace().toMillis()).append('\n');
@@ -89,7 +89,7 @@ final class NodeSession {
     }
 
     /** The plan lines of one node: its environment and its ranks. */
-    private static String nodePlan(List<RankSpec> ranks, Map<String, String> env) {
+    static String nodePlan(List<RankSpec> ranks, Map<String, String> env) {
         StringBuilder sb = new StringBuilder();
         env.forEach((k, v) -> sb.append("env ").append(AgentProtocol.encode(k)).append(' ')
                 .append(AgentProtocol.encode(v)).append('\n'));

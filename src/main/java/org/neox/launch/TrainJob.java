@@ -21,8 +21,9 @@ import org.neox.util.UserError;
 
 /**
  * Turns a resolved multi-rank config into a launcher job (deepy.py + DeepSpeed runner, spec
- * §2): the selected hosts in hostfile order, the local runner for a single local node, pdsh or
- * ssh for several, one {@code WorkerMain} JVM per rank; checks first that the job can fit.
+ * §2): the selected hosts in hostfile order, mpirun or srun when the config names them, else the
+ * local runner for a single local node, pdsh or ssh for several, one {@code WorkerMain} JVM per
+ * rank; checks first that the job can fit.
  */
 public final class TrainJob {
     static final String WORKER_MAIN = "org.neox.train.WorkerMain";
@@ -45,24 +46,25 @@ public final class TrainJob {
         int port = runner == Runner.LOCAL ? 0 : r.masterPort();
         String addr = r.masterAddr() != null ? r.masterAddr() : runner == Runner.LOCAL ? "127.0.0.1" : null;
         JobSpec job = JobSpec.of(nodes, runner, ConfigJson.toJson(args), WORKER_MAIN, List.of(),
-                Path.of(logDir), addr, port).withJvmOptions(workerJvmOptions(nodes));
+                Path.of(logDir), addr, port).withJvmOptions(workerJvmOptions(nodes))
+                .withLauncherArgs(MpiCommands.launcherArgs(runner, r.comment()));
         console.printf(Locale.ROOT, "neox: launching %d ranks on %d node(s) with the %s runner; logs in %s%n",
                 job.worldSize(), nodes.size(), runner.name().toLowerCase(Locale.ROOT), logDir);
         return new Launcher(console).run(job);
     }
 
     /**
-     * The local runner for a single local node; for several nodes pdsh when the config asks for it
-     * (GPT-NeoX's default) and it is installed, else ssh, saying why.
+     * mpirun or srun for {@code launcher: openmpi|mvapich|slurm} (a one-line error when missing);
+     * else the local runner for a single local node, and for several nodes pdsh when it is
+     * installed, else ssh, saying why.
      */
     static Runner runner(List<NodeSlots> nodes, DeepspeedRunnerArgs.Launcher launcher, PrintStream console) {
+        Runner perRank = MpiCommands.runnerFor(launcher); // mpirun/srun even on one node, unlike GPT-NeoX (#859)
+        if (perRank != null) {
+            return perRank;
+        }
         if (nodes.size() == 1) {
             return LOCAL_NAMES.contains(nodes.get(0).host()) ? Runner.LOCAL : Runner.SSH;
-        }
-        String wire = launcher.name().toLowerCase(Locale.ROOT);
-        if (launcher != DeepspeedRunnerArgs.Launcher.PDSH) {
-            console.println("neox: launcher " + wire + " is not supported; using the ssh runner");
-            return Runner.SSH;
         }
         if (!onPath("pdsh")) {
             console.println("neox: launcher pdsh: pdsh is not on the PATH (apt-get install pdsh); using the ssh runner");

@@ -60,7 +60,7 @@ class LaunchPlanTest {
     }
 
     @Test
-    void aSingleLocalNodeRunsLocallyAndSeveralNodesOverPdshOnlyWhenAskedAndInstalled() {
+    void aSingleLocalNodeRunsLocallyAndSeveralNodesOverPdshWhenInstalled() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream console = new PrintStream(buf, true, StandardCharsets.UTF_8);
         List<NodeSlots> one = List.of(new NodeSlots("localhost", List.of(0)));
@@ -69,8 +69,6 @@ class LaunchPlanTest {
         assertEquals(Runner.SSH, TrainJob.runner(List.of(new NodeSlots("h", List.of(0))),
                 DeepspeedRunnerArgs.Launcher.PDSH, console));
         assertEquals("", buf.toString(StandardCharsets.UTF_8));
-        assertEquals(Runner.SSH, TrainJob.runner(two, DeepspeedRunnerArgs.Launcher.SLURM, console));
-        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("launcher slurm is not supported; using the ssh runner"));
         Runner pdsh = TrainJob.runner(two, DeepspeedRunnerArgs.Launcher.PDSH, console);
         assertEquals(TrainJob.onPath("pdsh") ? Runner.PDSH : Runner.SSH, pdsh);
         assertEquals(pdsh == Runner.SSH, buf.toString(StandardCharsets.UTF_8).contains("pdsh is not on the PATH"));

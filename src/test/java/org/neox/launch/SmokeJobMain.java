@@ -8,17 +8,19 @@ import java.util.List;
  * A launcher process for the Ctrl-C test: {@code SmokeJobMain MARKER LOGDIR} runs three local
  * smoke workers that sleep after their checks, until the launcher is interrupted;
  * {@code SmokeJobMain MARKER LOGDIR SSH OPTION...} runs four over pdsh on localhost and
- * 127.0.0.1 with that ssh client command.
+ * 127.0.0.1 with that ssh client command; {@code SmokeJobMain MARKER LOGDIR openmpi} four under
+ * mpirun on localhost.
  */
 public final class SmokeJobMain {
     private SmokeJobMain() {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean pdsh = args.length > 2;
+        boolean mpi = args.length == 3 && args[2].equals("openmpi");
+        boolean pdsh = args.length > 2 && !mpi;
         List<NodeSlots> nodes = pdsh ? RemoteRunnerContract.TWO_HOSTS
-                : List.of(new NodeSlots("localhost", List.of(0, 1, 2)));
-        JobSpec spec = JobSpec.of(nodes, pdsh ? Runner.PDSH : Runner.LOCAL, null,
+                : List.of(new NodeSlots("localhost", mpi ? List.of(0, 1, 2, 3) : List.of(0, 1, 2)));
+        JobSpec spec = JobSpec.of(nodes, pdsh ? Runner.PDSH : mpi ? Runner.OPENMPI : Runner.LOCAL, null,
                 "org.neox.comm.CommSmokeWorker", List.of("others-sleep=600"), Path.of(args[1]), null, 0)
                 .withJvmOptions(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-Dneox.test=" + args[0]))
