@@ -131,7 +131,7 @@ final class PeerLink {
             payload.asFloatBuffer().get(rxFloats, 0, count);
             reduce(dst, off, count, mode);
         }
-        payloadDone(count);
+        payloadDone(4 * count);
     }
 
     private void reduce(float[] dst, int off, int count, int mode) {
