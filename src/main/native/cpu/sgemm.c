@@ -226,15 +226,29 @@ void nk_sgemm(int transA, int transB, int m, int n, int k, float alpha, const fl
     }
 }
 
-void nk_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha, const float *a, int64_t sA,
-                      const float *b, int64_t sB, float beta, float *c, int64_t sC, int count) {
-    int lda = transA ? m : k, ldb = transB ? k : n;
-    if (count == 1) {
-        nk_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+/*
+ * Attention's per-head products (count = batch·heads problems of [128..1024] x 64 x [64..1024]):
+ * too small to split well inside one GEMM (each thread would pack the same B panel, and every
+ * call pays an OpenMP fork), so whole problems go to threads, each on the single-threaded
+ * kernel. That needs enough problems to balance; otherwise each problem uses all threads.
+ * Dynamic scheduling: on a shared machine a preempted thread then delays only its current
+ * problem; each problem is computed whole by one thread, so results do not depend on it.
+ */
+void nk_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, int64_t sA,
+                      const float *b, int ldb, int64_t sB, float beta, float *c, int ldc, int64_t sC, int count) {
+    if (m <= 0 || n <= 0 || count <= 0) {
         return;
     }
-#pragma omp parallel for schedule(static) num_threads(nk_threads)
+    int threads = nk_threads;
+    double flops = 2.0 * m * n * (double) (k > 0 ? k : 1) * count;
+    if (threads > 1 && flops >= 4e6 && (count % threads == 0 || count >= 4 * threads)) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (int p = 0; p < count; p++) {
+            nk_sgemm_st(transA, transB, m, n, k, alpha, a + p * sA, lda, b + p * sB, ldb, beta, c + p * sC, ldc);
+        }
+        return;
+    }
     for (int p = 0; p < count; p++) {
-        nk_sgemm_st(transA, transB, m, n, k, alpha, a + p * sA, lda, b + p * sB, ldb, beta, c + p * sC, n);
+        nk_sgemm(transA, transB, m, n, k, alpha, a + p * sA, lda, b + p * sB, ldb, beta, c + p * sC, ldc);
     }
 }
