@@ -13,11 +13,11 @@ import org.neox.kernel.RotaryTables;
  * <p>Triangle mode computes, per block of {@link #block} query rows {@code [i0, i1)}, only the
  * key columns {@code [0, i1)}: scores, softmax, {@code P·v} and all their gradients touch the
  * blocks on or below the diagonal (about {@code (n+1)/2n} of the square for n blocks). Each
- * block is one strided batched GEMM over all {@code batch·heads} matrices; the products that
- * reduce over query rows ({@code dv = Pᵀ·dh}, {@code dk = dSᵀ·q}) go by blocks of key columns
- * {@code [j0, j1)} over the rows {@code [j0, s)}, so they write their block once (no
- * accumulation) with a long inner dimension. Inside the diagonal blocks the entries above the
- * diagonal are read by these GEMMs and are zeroed first.
+ * block is one strided batched GEMM over all {@code batch·heads} matrices (the kernels run whole
+ * matrices per thread); the products that reduce over query rows ({@code dv = Pᵀ·dh},
+ * {@code dk = dSᵀ·q}) accumulate block by block into rows {@code [0, i1)} (measured faster in
+ * the native kernel than one product per block of key columns over the rows below it). Inside
+ * the diagonal blocks the entries above the diagonal are read by these GEMMs and are zeroed first.
  */
 final class AttentionCore {
     /** Query rows per triangle block: 128 for long sequences, a quarter of short ones (tests). */
@@ -89,9 +89,9 @@ final class AttentionCore {
         if (triangle) {
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, 1f, dh, i0 * hd, hd, s * hd,
                     c.v, 0, hd, s * hd, 0f, dp, i0 * s, s, s * s, n));
-            // dv[j0, j1) = P[j0:s, j0:j1)ᵀ · dh[j0:s): rows above j0 are masked (zero) in these columns.
-            forEachBlock((j0, j1) -> k.gemmStridedBatched(true, false, j1 - j0, hd, s - j0, 1f, pd, j0 * s + j0, s, s * s,
-                    dh, j0 * hd, hd, s * hd, 0f, sc.dv, j0 * hd, hd, s * hd, n));
+            java.util.Arrays.fill(sc.dv, 0f);
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, pd, i0 * s, s, s * s,
+                    dh, i0 * hd, hd, s * hd, 1f, sc.dv, 0, hd, s * hd, n));
         } else {
             k.gemmBatched(false, true, s, s, hd, 1f, dh, 0, s * hd, c.v, 0, s * hd, 0f, dp, 0, s * s, n);
             k.gemmBatched(true, false, s, hd, s, 1f, pd, 0, s * s, dh, 0, s * hd, 0f, sc.dv, 0, s * hd, n);
@@ -104,8 +104,9 @@ final class AttentionCore {
             zeroAboveDiagonalInBlocks(dp);
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, 1f, dp, i0 * s, s, s * s,
                     c.k, 0, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
-            forEachBlock((j0, j1) -> k.gemmStridedBatched(true, false, j1 - j0, hd, s - j0, 1f, dp, j0 * s + j0, s, s * s,
-                    c.q, j0 * hd, hd, s * hd, 0f, sc.dk, j0 * hd, hd, s * hd, n));
+            java.util.Arrays.fill(sc.dk, 0f);
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, dp, i0 * s, s, s * s,
+                    c.q, i0 * hd, hd, s * hd, 1f, sc.dk, 0, hd, s * hd, n));
         } else {
             k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             k.gemmBatched(false, false, s, hd, s, 1f, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);

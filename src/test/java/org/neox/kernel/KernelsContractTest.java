@@ -128,8 +128,9 @@ abstract class KernelsContractTest {
 
     /**
      * The calls of block-triangular attention over {@code count} score matrices {@code [s, s]} and
-     * heads {@code [s, hd]}: per block of query rows QKᵀ (NT) and P·V (NN), per block of key
-     * columns Pᵀ·dh (TN over the rows below); s is not a multiple of the block.
+     * heads {@code [s, hd]}, per block of query rows {@code [i0, i1)}: QKᵀ (NT), P·V (NN) and
+     * the accumulation of Pᵀ·dh into rows {@code [0, i1)} (TN, beta 1); s is not a multiple of
+     * the block.
      */
     @Test
     void gemmStridedBatchedAttentionBlocks() {
@@ -143,8 +144,8 @@ abstract class KernelsContractTest {
                     q, i0 * hd, kv, 0, scores, i0 * s, "QK^T block " + i0);
             stridedBatched(k, false, false, i1 - i0, hd, i1, s, s * s, hd, s * hd, 0f, hd, s * hd, count,
                     p, i0 * s, kv, 0, heads, i0 * hd, "PV block " + i0);
-            stridedBatched(k, true, false, i1 - i0, hd, s - i0, s, s * s, hd, s * hd, 0f, hd, s * hd, count,
-                    p, i0 * s + i0, q, i0 * hd, heads, i0 * hd, "P^T dh column block " + i0);
+            stridedBatched(k, true, false, i1, hd, i1 - i0, s, s * s, hd, s * hd, 1f, hd, s * hd, count,
+                    p, i0 * s, q, i0 * hd, heads, 0, "P^T dh block " + i0);
         }
     }
 
