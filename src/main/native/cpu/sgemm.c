@@ -5,7 +5,9 @@
  * always runs full tiles; partial tiles go through a small stack buffer.
  * Block sizes for Zen 3: a 16-wide B sliver over KC=256 is 16 KiB (L1), the packed A block
  * 144x256 is 144 KiB (L2, 512 KiB), the packed B block 256x3072 is 3 MiB (L3).
- * Threads split C's columns (or rows when n is narrow); each packs its own panels.
+ * Threads split C's columns (or rows when n is narrow); each packs its own panels. A C at most
+ * 64 wide reads a non-transposed A in place (see gemm_block_narrow); batched products go whole
+ * to threads (see nk_sgemm_batched).
  */
 #include <immintrin.h>
 #include <stddef.h>
