@@ -74,8 +74,8 @@ static void check_gemm(const nk_ops *cpu, const nk_ops *gpu) {
     }
     int m = 33, n = 20, k = 24, cnt = 6;
     float *a = rnd(cnt * m * k, 1), *b = rnd(cnt * n * k, 1), *c1 = rnd(cnt * m * n, 1), *c2 = dup(c1, cnt * m * n);
-    cpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, m * k, b, n * k, 1.f, c1, m * n, cnt);
-    gpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, m * k, b, n * k, 1.f, c2, m * n, cnt);
+    cpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, k, m * k, b, k, n * k, 1.f, c1, n, m * n, cnt);
+    gpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, k, m * k, b, k, n * k, 1.f, c2, n, m * n, cnt);
     compare("sgemm_batched NT", c1, c2, cnt * m * n, 1e-4);
 }
 

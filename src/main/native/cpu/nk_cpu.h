@@ -11,6 +11,6 @@ void nk_sgemm(int transA, int transB, int m, int n, int k, float alpha, const fl
               const float *b, int ldb, float beta, float *c, int ldc);
 void nk_sgemm_st(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
-void nk_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha, const float *a, int64_t sA,
-                      const float *b, int64_t sB, float beta, float *c, int64_t sC, int count);
+void nk_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, int64_t sA,
+                      const float *b, int ldb, int64_t sB, float beta, float *c, int ldc, int64_t sC, int count);
 #endif

@@ -5,9 +5,12 @@
  * always runs full tiles; partial tiles go through a small stack buffer.
  * Block sizes for Zen 3: a 16-wide B sliver over KC=256 is 16 KiB (L1), the packed A block
  * 144x256 is 144 KiB (L2, 512 KiB), the packed B block 256x3072 is 3 MiB (L3).
- * Threads split C's columns (or rows when n is narrow); each packs its own panels.
+ * Threads split C's columns (or rows when n is narrow); each packs its own panels. A C at most
+ * 64 wide reads a non-transposed A in place (see gemm_block_narrow); batched products go whole
+ * to threads (see nk_sgemm_batched).
  */
 #include <immintrin.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
@@ -99,9 +102,11 @@ static inline void store_row(float *c, __m256 lo, __m256 hi, __m256 va, __m256 v
     }
 }
 
-/* C[0..mr, 0..nr) = alpha * Ap·Bp + beta * C (beta == 0: C not read). */
-static void micro_kernel(int kc, const float *restrict ap, const float *restrict bp, float *c, int ldc,
-                         float alpha, float beta, int mr, int nr) {
+/* C[0..mr, 0..nr) = alpha * A·Bp + beta * C (beta == 0: C not read), A(r, p) at ap[r*rs + p*ks]:
+ * packed slivers have rs = 1, ks = MR; rows read in place have rs = lda, ks = 1. */
+static inline __attribute__((always_inline)) void micro_kernel_s(int kc, const float *restrict ap, ptrdiff_t rs,
+                                                                 ptrdiff_t ks, const float *restrict bp, float *c,
+                                                                 int ldc, float alpha, float beta, int mr, int nr) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     /* C's rows are touched only after the k loop: start fetching them now. */
@@ -116,13 +121,13 @@ static void micro_kernel(int kc, const float *restrict ap, const float *restrict
         __m256 b0 = _mm256_load_ps(bp);
         __m256 b1 = _mm256_load_ps(bp + 8);
         __m256 a;
-        a = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-        a = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-        a = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-        a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-        a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-        a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
-        ap += MR;
+        a = _mm256_broadcast_ss(ap); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(ap + rs); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(ap + 2 * rs); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(ap + 3 * rs); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(ap + 4 * rs); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(ap + 5 * rs); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        ap += ks;
         bp += NR;
     }
     __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
@@ -149,6 +154,44 @@ static void micro_kernel(int kc, const float *restrict ap, const float *restrict
     }
 }
 
+static void micro_kernel(int kc, const float *restrict ap, const float *restrict bp, float *c, int ldc,
+                         float alpha, float beta, int mr, int nr) {
+    micro_kernel_s(kc, ap, 1, MR, bp, c, ldc, alpha, beta, mr, nr);
+}
+
+/* Full 6-row slivers of a non-transposed A read in place (6 sequential row streams). */
+static void micro_kernel_rows(int kc, const float *restrict ap, int lda, const float *restrict bp, float *c, int ldc,
+                              float alpha, float beta) {
+    micro_kernel_s(kc, ap, lda, 1, bp, c, ldc, alpha, beta, MR, NR);
+}
+
+/*
+ * C narrower than 64 columns (attention's P·V and dS·K, n = head size): packing A would be
+ * amortised over at most 4 B slivers, so full slivers of a non-transposed A are read in place;
+ * only a partial last sliver is packed.
+ */
+static void gemm_block_narrow(int i0, int i1, int jc, int nc, int pc, int kc, float alpha, const float *a, int lda,
+                              float beta, float *c, int ldc) {
+    for (int ir = i0; ir < i1; ir += MR) {
+        int mr = i1 - ir < MR ? i1 - ir : MR;
+        const float *ap = a + (size_t) ir * lda + pc;
+        if (mr < MR) {
+            pack_a(0, a, lda, ir, mr, pc, kc, tl_pack_a);
+        }
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = nc - jr < NR ? nc - jr : NR;
+            float *cp = c + (size_t) ir * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+                micro_kernel_rows(kc, ap, lda, tl_pack_b + (size_t) jr * kc, cp, ldc, alpha, beta);
+            } else if (mr == MR) {
+                micro_kernel_s(kc, ap, lda, 1, tl_pack_b + (size_t) jr * kc, cp, ldc, alpha, beta, mr, nr);
+            } else {
+                micro_kernel(kc, tl_pack_a, tl_pack_b + (size_t) jr * kc, cp, ldc, alpha, beta, mr, nr);
+            }
+        }
+    }
+}
+
 /* Single-threaded blocked GEMM on the sub-problem rows [i0,i1) x cols [j0,j1) of C. */
 static void gemm_block(int transA, int transB, int i0, int i1, int j0, int j1, int k, float alpha,
                        const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
@@ -159,6 +202,10 @@ static void gemm_block(int transA, int transB, int i0, int i1, int j0, int j1, i
             int kc = k - pc < KC ? k - pc : KC;
             float bet = pc == 0 ? beta : 1.f;
             pack_b(transB, b, ldb, pc, kc, jc, nc, tl_pack_b);
+            if (!transA && nc <= 4 * NR) {
+                gemm_block_narrow(i0, i1, jc, nc, pc, kc, alpha, a, lda, bet, c, ldc);
+                continue;
+            }
             for (int ic = i0; ic < i1; ic += MC) {
                 int mc = i1 - ic < MC ? i1 - ic : MC;
                 pack_a(transA, a, lda, ic, mc, pc, kc, tl_pack_a);
@@ -226,15 +273,29 @@ void nk_sgemm(int transA, int transB, int m, int n, int k, float alpha, const fl
     }
 }
 
-void nk_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha, const float *a, int64_t sA,
-                      const float *b, int64_t sB, float beta, float *c, int64_t sC, int count) {
-    int lda = transA ? m : k, ldb = transB ? k : n;
-    if (count == 1) {
-        nk_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+/*
+ * Attention's per-head products (count = batch·heads problems of [128..1024] x 64 x [64..1024]):
+ * too small to split well inside one GEMM (each thread would pack the same B panel, and every
+ * call pays an OpenMP fork), so whole problems go to threads, each on the single-threaded
+ * kernel. That needs enough problems to balance; otherwise each problem uses all threads.
+ * Dynamic scheduling: on a shared machine a preempted thread then delays only its current
+ * problem; each problem is computed whole by one thread, so results do not depend on it.
+ */
+void nk_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, int64_t sA,
+                      const float *b, int ldb, int64_t sB, float beta, float *c, int ldc, int64_t sC, int count) {
+    if (m <= 0 || n <= 0 || count <= 0) {
         return;
     }
-#pragma omp parallel for schedule(static) num_threads(nk_threads)
+    int threads = nk_threads;
+    double flops = 2.0 * m * n * (double) (k > 0 ? k : 1) * count;
+    if (threads > 1 && flops >= 4e6 && (count % threads == 0 || count >= 4 * threads)) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (int p = 0; p < count; p++) {
+            nk_sgemm_st(transA, transB, m, n, k, alpha, a + p * sA, lda, b + p * sB, ldb, beta, c + p * sC, ldc);
+        }
+        return;
+    }
     for (int p = 0; p < count; p++) {
-        nk_sgemm_st(transA, transB, m, n, k, alpha, a + p * sA, lda, b + p * sB, ldb, beta, c + p * sC, n);
+        nk_sgemm(transA, transB, m, n, k, alpha, a + p * sA, lda, b + p * sB, ldb, beta, c + p * sC, ldc);
     }
 }

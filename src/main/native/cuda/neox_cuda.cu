@@ -81,12 +81,11 @@ __global__ void __launch_bounds__(256) sgemm_kernel(int transA, int transB, int 
 }
 
 extern "C" void nkc_sgemm_batched(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha,
-                                  const float *a, int64_t sA, const float *b, int64_t sB, float beta, float *c,
-                                  int64_t sC, int count) {
+                                  const float *a, int lda, int64_t sA, const float *b, int ldb, int64_t sB,
+                                  float beta, float *c, int ldc, int64_t sC, int count) {
     if (m <= 0 || n <= 0 || count <= 0) return;
     dim3 grid((n + TN - 1) / TN, (m + TM - 1) / TM, count);
-    sgemm_kernel<<<grid, 256, 0, s>>>(transA, transB, m, n, k, alpha, a, transA ? m : k, sA, b, transB ? k : n, sB,
-                                      beta, c, n, sC);
+    sgemm_kernel<<<grid, 256, 0, s>>>(transA, transB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC);
 }
 
 extern "C" void nkc_sgemm(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha, const float *a,

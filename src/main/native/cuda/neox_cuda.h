@@ -22,8 +22,8 @@ int nkc_sync(cudaStream_t s);                /* 0, or the cudaError_t */
 void nkc_sgemm(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
 void nkc_sgemm_batched(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha,
-                       const float *a, int64_t sA, const float *b, int64_t sB, float beta, float *c, int64_t sC,
-                       int count);
+                       const float *a, int lda, int64_t sA, const float *b, int ldb, int64_t sB, float beta,
+                       float *c, int ldc, int64_t sC, int count);
 void nkc_layernorm_fwd(cudaStream_t s, const float *x, const float *w, const float *b, float *out, float *mean,
                        float *rstd, int rows, int dim, float eps);
 void nkc_layernorm_bwd(cudaStream_t s, const float *dout, const float *x, const float *w, const float *mean,

@@ -71,14 +71,16 @@ void sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int
     finish("sgemm");
 }
 
-void sgemm_batched(int ta, int tb, int m, int n, int k, float alpha, const float *a, int64_t sA, const float *b,
-                   int64_t sB, float beta, float *c, int64_t sC, int count) {
+void sgemm_batched(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, int64_t sA,
+                   const float *b, int ldb, int64_t sB, float beta, float *c, int ldc, int64_t sC, int count) {
+    if (count <= 0) return;
     LOCK;
-    int64_t na = (count - 1) * sA + (int64_t) m * k, nb = (count - 1) * sB + (int64_t) k * n;
-    int64_t nc = (count - 1) * sC + (int64_t) m * n;
+    int64_t na = (count - 1) * sA + (ta ? span(k, m, lda) : span(m, k, lda));
+    int64_t nb = (count - 1) * sB + (tb ? span(n, k, ldb) : span(k, n, ldb));
+    int64_t nc = (count - 1) * sC + span(m, n, ldc);
     const float *da = up(0, a, na), *db = up(1, b, nb);
     float *dc = up(2, c, nc);
-    nkc_sgemm_batched(g_stream, ta, tb, m, n, k, alpha, da, sA, db, sB, beta, dc, sC, count);
+    nkc_sgemm_batched(g_stream, ta, tb, m, n, k, alpha, da, lda, sA, db, ldb, sB, beta, dc, ldc, sC, count);
     down(c, dc, nc);
     finish("sgemm_batched");
 }

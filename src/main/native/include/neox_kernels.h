@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define NK_API_VERSION 1
+#define NK_API_VERSION 2
 
 typedef struct nk_ops {
     int version;
@@ -32,10 +32,11 @@ typedef struct nk_ops {
     /* C = alpha*op(A)*op(B) + beta*C; op(A) [m,k], op(B) [k,n], C [m,n]; beta==0 ignores C. */
     void (*sgemm)(int transA, int transB, int m, int n, int k, float alpha,
                   const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
-    /* count problems with packed operands; problem p at a+p*sA, b+p*sB, c+p*sC. */
+    /* count sgemm problems of one shape and leading dims; problem p at a+p*sA, b+p*sB, c+p*sC
+     * (the C matrices do not overlap). */
     void (*sgemm_batched)(int transA, int transB, int m, int n, int k, float alpha,
-                          const float *a, int64_t sA, const float *b, int64_t sB,
-                          float beta, float *c, int64_t sC, int count);
+                          const float *a, int lda, int64_t sA, const float *b, int ldb, int64_t sB,
+                          float beta, float *c, int ldc, int64_t sC, int count);
 
     void (*layernorm_fwd)(const float *x, const float *w, const float *b, float *out,
                           float *mean, float *rstd, int rows, int dim, float eps);

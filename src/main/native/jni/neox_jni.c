@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <jni.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "neox_kernels.h"
 
@@ -66,6 +67,19 @@ static void *open_backend(JNIEnv *env, jstring path) {
     return lib;
 }
 
+/* The table, or 0 with an IllegalStateException when the library was built against another API
+ * version (e.g. a stale -Dneox.native.dir): a changed signature would otherwise crash the JVM. */
+static jlong checked(JNIEnv *env, const nk_ops *ops) {
+    if (ops->version != NK_API_VERSION) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "backend library has kernel API version %d, expected %d", ops->version,
+                 NK_API_VERSION);
+        throw_state(env, msg);
+        return 0;
+    }
+    return (jlong) (intptr_t) ops;
+}
+
 /*
  * The CPU backend is a separate library (libneoxkernels_cpu.so) loaded here rather than linked,
  * so that OMP_WAIT_POLICY=passive is in the environment before libgomp initialises: on a shared
@@ -80,7 +94,7 @@ JNIEXPORT jlong JFN(nInitCpu)(JNIEnv *env, jclass cls, jstring path, jint thread
         throw_state(env, lib ? "nk_cpu_ops not found in the CPU library" : dlerror());
         return 0;
     }
-    return (jlong) (intptr_t) fn(threads);
+    return checked(env, fn(threads));
 }
 
 JNIEXPORT jlong JFN(nInitCuda)(JNIEnv *env, jclass cls, jstring path, jint device) {
@@ -98,7 +112,7 @@ JNIEXPORT jlong JFN(nInitCuda)(JNIEnv *env, jclass cls, jstring path, jint devic
         throw_state(env, err ? err : "CUDA backend unavailable");
         return 0;
     }
-    return (jlong) (intptr_t) ops;
+    return checked(env, ops);
 }
 
 JNIEXPORT jstring JFN(nName)(JNIEnv *env, jclass cls, jlong h) {
@@ -114,11 +128,12 @@ JNIEXPORT void JFN(nGemm)(JNIEnv *env, jclass cls, jlong h, jboolean ta, jboolea
 }
 
 JNIEXPORT void JFN(nGemmBatched)(JNIEnv *env, jclass cls, jlong h, jboolean ta, jboolean tb, jint m, jint n,
-                                 jint k, jfloat alpha, jfloatArray a, jint aOff, jint sA, jfloatArray b, jint bOff,
-                                 jint sB, jfloat beta, jfloatArray c, jint cOff, jint sC, jint count) {
+                                 jint k, jfloat alpha, jfloatArray a, jint aOff, jint lda, jint sA, jfloatArray b,
+                                 jint bOff, jint ldb, jint sB, jfloat beta, jfloatArray c, jint cOff, jint ldc, jint sC,
+                                 jint count) {
     BEGIN;
     float *pa = F(a, aOff, 0), *pb = F(b, bOff, 0), *pc = F(c, cOff, 1);
-    RUN(OPS->sgemm_batched(ta, tb, m, n, k, alpha, pa, sA, pb, sB, beta, pc, sC, count));
+    RUN(OPS->sgemm_batched(ta, tb, m, n, k, alpha, pa, lda, sA, pb, ldb, sB, beta, pc, ldc, sC, count));
 }
 
 JNIEXPORT void JFN(nLayerNormFwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray w,

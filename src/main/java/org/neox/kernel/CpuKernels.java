@@ -41,21 +41,37 @@ public final class CpuKernels implements Kernels, AutoCloseable {
             int r0 = (int) ((long) m * t / tasks);
             int r1 = (int) ((long) m * (t + 1) / tasks);
             int aStart = transA ? aOff + r0 : aOff + r0 * lda;
-            blas[t].gemm(transA, transB, r1 - r0, n, k, alpha, a, aStart, lda, b, bOff, ldb, beta, c, cOff + r0 * ldc, ldc,
-                    1, 0, 0, 0);
+            blas[t].gemm(transA, transB, r1 - r0, n, k, alpha, a, aStart, lda, b, bOff, ldb, beta, c, cOff + r0 * ldc, ldc);
         });
     }
 
+    /**
+     * Whole problems per thread when there are enough to balance (attention's batch·heads per-head
+     * products), each one single-threaded OpenBLAS call: splitting such small GEMMs by rows costs
+     * a pool hand-off per problem and copies B once per thread. Threads take the next problem
+     * from a shared counter, so a thread the shared machine preempts holds up only its current
+     * problem; each problem is computed whole by one thread, so results do not depend on it.
+     */
     @Override
-    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
-                            float beta, float[] c, int cOff, int strideC, int count) {
-        int tasks = Math.min(count, par.threads());
-        par.forTasks(tasks, t -> {
-            int p0 = (int) ((long) count * t / tasks);
-            int p1 = (int) ((long) count * (t + 1) / tasks);
-            blas[t].gemm(transA, transB, m, n, k, alpha, a, aOff + p0 * strideA, transA ? m : k, b, bOff + p0 * strideB,
-                    transB ? k : n, beta, c, cOff + p0 * strideC, n, p1 - p0, strideA, strideB, strideC);
+    public void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                   float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
+                                   float beta, float[] c, int cOff, int ldc, int strideC, int count) {
+        int threads = par.threads();
+        boolean perProblem = (long) m * n * k * count >= SPLIT_MIN_MACS
+                && (count % threads == 0 || count >= 4 * threads);
+        if (!perProblem) {
+            for (int p = 0; p < count; p++) {
+                gemm(transA, transB, m, n, k, alpha, a, aOff + p * strideA, lda, b, bOff + p * strideB, ldb,
+                        beta, c, cOff + p * strideC, ldc);
+            }
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        par.forTasks(threads, t -> {
+            for (int p = next.getAndIncrement(); p < count; p = next.getAndIncrement()) {
+                blas[t].gemm(transA, transB, m, n, k, alpha, a, aOff + p * strideA, lda, b, bOff + p * strideB, ldb,
+                        beta, c, cOff + p * strideC, ldc);
+            }
         });
     }
 

@@ -48,9 +48,23 @@ public interface Kernels {
      * {@code aOff + p·strideA}, {@code bOff + p·strideB}, {@code cOff + p·strideC}.
      * Attention uses it over the {@code batch·heads} matrices of {@code [seq, headDim]}.
      */
-    void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                     float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
-                     float beta, float[] c, int cOff, int strideC, int count);
+    default void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
+                             float beta, float[] c, int cOff, int strideC, int count) {
+        gemmStridedBatched(transA, transB, m, n, k, alpha, a, aOff, transA ? m : k, strideA,
+                b, bOff, transB ? k : n, strideB, beta, c, cOff, n, strideC, count);
+    }
+
+    /**
+     * {@code count} independent {@link #gemm}s with the same shape and leading dimensions (cuBLAS's
+     * {@code sgemmStridedBatched}): problem {@code p} is {@code gemm(..., a, aOff + p·strideA, lda,
+     * b, bOff + p·strideB, ldb, beta, c, cOff + p·strideC, ldc)}. The C matrices of different
+     * problems may not overlap. Block-triangular attention uses it for one block of query rows
+     * (or key columns) of all {@code batch·heads} score matrices {@code [seq, seq]} at once.
+     */
+    void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
+                            float beta, float[] c, int cOff, int ldc, int strideC, int count);
 
     // ---------------------------------------------------------------- norms
 

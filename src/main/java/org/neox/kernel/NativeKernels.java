@@ -113,16 +113,22 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
-                            float beta, float[] c, int cOff, int strideC, int count) {
+    public void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                   float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
+                                   float beta, float[] c, int cOff, int ldc, int strideC, int count) {
         if (count <= 0) {
             return;
         }
-        need(a, aOff, (long) (count - 1) * strideA + (long) m * k, "a");
-        need(b, bOff, (long) (count - 1) * strideB + (long) k * n, "b");
-        need(c, cOff, (long) (count - 1) * strideC + (long) m * n, "c");
-        nGemmBatched(h, transA, transB, m, n, k, alpha, a, aOff, strideA, b, bOff, strideB, beta, c, cOff, strideC, count);
+        if (strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException("negative batch stride: " + strideA + ", " + strideB + ", " + strideC);
+        }
+        if (k > 0) {
+            need(a, aOff, (long) (count - 1) * strideA + (transA ? span(k, m, lda) : span(m, k, lda)), "a");
+            need(b, bOff, (long) (count - 1) * strideB + (transB ? span(n, k, ldb) : span(k, n, ldb)), "b");
+        }
+        need(c, cOff, (long) (count - 1) * strideC + span(m, n, ldc), "c");
+        nGemmBatched(h, transA, transB, m, n, k, alpha, a, aOff, lda, strideA, b, bOff, ldb, strideB,
+                beta, c, cOff, ldc, strideC, count);
     }
 
     @Override
@@ -384,8 +390,8 @@ public final class NativeKernels implements Kernels {
                                      float beta, float[] c, int cOff, int ldc);
 
     private static native void nGemmBatched(long h, boolean ta, boolean tb, int m, int n, int k, float alpha,
-                                            float[] a, int aOff, int sA, float[] b, int bOff, int sB,
-                                            float beta, float[] c, int cOff, int sC, int count);
+                                            float[] a, int aOff, int lda, int sA, float[] b, int bOff, int ldb, int sB,
+                                            float beta, float[] c, int cOff, int ldc, int sC, int count);
 
     private static native void nLayerNormFwd(long h, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
                                              float[] out, int outOff, float[] mean, float[] rstd, int rows, int dim, float eps);

@@ -31,14 +31,12 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
-    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int strideA, float[] b, int bOff, int strideB,
-                            float beta, float[] c, int cOff, int strideC, int count) {
-        int lda = transA ? m : k;
-        int ldb = transB ? k : n;
+    public void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                   float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
+                                   float beta, float[] c, int cOff, int ldc, int strideC, int count) {
         for (int p = 0; p < count; p++) {
             gemm(transA, transB, m, n, k, alpha, a, aOff + p * strideA, lda, b, bOff + p * strideB, ldb,
-                    beta, c, cOff + p * strideC, n);
+                    beta, c, cOff + p * strideC, ldc);
         }
     }
 

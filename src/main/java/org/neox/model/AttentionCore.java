@@ -12,7 +12,12 @@ import org.neox.kernel.RotaryTables;
  *
  * <p>Triangle mode computes, per block of {@link #block} query rows {@code [i0, i1)}, only the
  * key columns {@code [0, i1)}: scores, softmax, {@code P·v} and all their gradients touch the
- * blocks on or below the diagonal (about {@code (n+1)/2n} of the square for n blocks).
+ * blocks on or below the diagonal (about {@code (n+1)/2n} of the square for n blocks). Each
+ * block is one strided batched GEMM over all {@code batch·heads} matrices (the kernels run whole
+ * matrices per thread); the products that reduce over query rows ({@code dv = Pᵀ·dh},
+ * {@code dk = dSᵀ·q}) accumulate block by block into rows {@code [0, i1)} (measured faster in
+ * the native kernel than one product per block of key columns over the rows below it). Inside
+ * the diagonal blocks the entries above the diagonal are read by these GEMMs and are zeroed first.
  */
 final class AttentionCore {
     /** Query rows per triangle block: 128 for long sequences, a quarter of short ones (tests). */
@@ -50,8 +55,8 @@ final class AttentionCore {
         int n = d.count();
         float[] pd = c.probs;
         if (triangle) {
-            forEachBlock((p, i0, i1) -> k.gemm(false, true, i1 - i0, i1, hd, 1f, c.q, (p * s + i0) * hd, hd,
-                    c.k, p * s * hd, hd, 0f, c.probs, (p * s + i0) * s, s));
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, 1f, c.q, i0 * hd, hd, s * hd,
+                    c.k, 0, hd, s * hd, 0f, c.probs, i0 * s, s, s * s, n));
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
             zeroAboveDiagonalInBlocks(c.probs);
         } else {
@@ -64,8 +69,8 @@ final class AttentionCore {
         }
         if (triangle) {
             float[] p2 = pd;
-            forEachBlock((p, i0, i1) -> k.gemm(false, false, i1 - i0, hd, i1, 1f, p2, (p * s + i0) * s, s,
-                    c.v, p * s * hd, hd, 0f, heads, (p * s + i0) * hd, hd));
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, 1f, p2, i0 * s, s, s * s,
+                    c.v, 0, hd, s * hd, 0f, heads, i0 * hd, hd, s * hd, n));
         } else {
             k.gemmBatched(false, false, s, hd, s, 1f, pd, 0, s * s, c.v, 0, s * hd, 0f, heads, 0, s * hd, n);
         }
@@ -82,11 +87,11 @@ final class AttentionCore {
         float[] pd = train && dropout > 0f ? c.probsDropped : c.probs;
         float[] dp = sc.dprobs;
         if (triangle) {
-            forEachBlock((p, i0, i1) -> k.gemm(false, true, i1 - i0, i1, hd, 1f, dh, (p * s + i0) * hd, hd,
-                    c.v, p * s * hd, hd, 0f, dp, (p * s + i0) * s, s));
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, 1f, dh, i0 * hd, hd, s * hd,
+                    c.v, 0, hd, s * hd, 0f, dp, i0 * s, s, s * s, n));
             java.util.Arrays.fill(sc.dv, 0f);
-            forEachBlock((p, i0, i1) -> k.gemm(true, false, i1, hd, i1 - i0, 1f, pd, (p * s + i0) * s, s,
-                    dh, (p * s + i0) * hd, hd, 1f, sc.dv, p * s * hd, hd));
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, pd, i0 * s, s, s * s,
+                    dh, i0 * hd, hd, s * hd, 1f, sc.dv, 0, hd, s * hd, n));
         } else {
             k.gemmBatched(false, true, s, s, hd, 1f, dh, 0, s * hd, c.v, 0, s * hd, 0f, dp, 0, s * s, n);
             k.gemmBatched(true, false, s, hd, s, 1f, pd, 0, s * s, dh, 0, s * hd, 0f, sc.dv, 0, s * hd, n);
@@ -97,11 +102,11 @@ final class AttentionCore {
         if (triangle) {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             zeroAboveDiagonalInBlocks(dp);
-            forEachBlock((p, i0, i1) -> k.gemm(false, false, i1 - i0, hd, i1, 1f, dp, (p * s + i0) * s, s,
-                    c.k, p * s * hd, hd, 0f, sc.dq, (p * s + i0) * hd, hd));
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, 1f, dp, i0 * s, s, s * s,
+                    c.k, 0, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
             java.util.Arrays.fill(sc.dk, 0f);
-            forEachBlock((p, i0, i1) -> k.gemm(true, false, i1, hd, i1 - i0, 1f, dp, (p * s + i0) * s, s,
-                    c.q, (p * s + i0) * hd, hd, 1f, sc.dk, p * s * hd, hd));
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, dp, i0 * s, s, s * s,
+                    c.q, i0 * hd, hd, s * hd, 1f, sc.dk, 0, hd, s * hd, n));
         } else {
             k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             k.gemmBatched(false, false, s, hd, s, 1f, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);
@@ -114,16 +119,15 @@ final class AttentionCore {
         merge(sc.dq, sc.dk, sc.dv, dqkv);
     }
 
+    /** One block {@code [from, to)} of query rows (or key columns), for all matrices at once. */
     private interface BlockBody {
-        void run(int matrix, int i0, int i1);
+        void run(int from, int to);
     }
 
     private void forEachBlock(BlockBody body) {
         int s = d.seq();
-        for (int p = 0; p < d.count(); p++) {
-            for (int i0 = 0; i0 < s; i0 += blk) {
-                body.run(p, i0, Math.min(s, i0 + blk));
-            }
+        for (int i0 = 0; i0 < s; i0 += blk) {
+            body.run(i0, Math.min(s, i0 + blk));
         }
     }
 

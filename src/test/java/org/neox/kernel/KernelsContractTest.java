@@ -84,6 +84,71 @@ abstract class KernelsContractTest {
         }
     }
 
+    /**
+     * Both sides run one strided batched GEMM on copies of C (random, so gaps between rows and
+     * problems must survive); with beta 0 the implementation's C starts as NaN inside the products.
+     */
+    private void stridedBatched(Kernels k, boolean ta, boolean tb, int m, int n, int kk, int lda, int sA, int ldb, int sB,
+                                float beta, int ldc, int sC, int count, float[] a, int aOff, float[] b, int bOff,
+                                float[] c, int cOff, String what) {
+        float[] c1 = c.clone();
+        float[] c2 = c.clone();
+        if (beta == 0f) {
+            for (int p = 0; p < count; p++) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c2, cOff + p * sC + i * ldc, cOff + p * sC + i * ldc + n, Float.NaN);
+                }
+            }
+        }
+        REF.gemmStridedBatched(ta, tb, m, n, kk, 0.7f, a, aOff, lda, sA, b, bOff, ldb, sB, beta, c1, cOff, ldc, sC, count);
+        k.gemmStridedBatched(ta, tb, m, n, kk, 0.7f, a, aOff, lda, sA, b, bOff, ldb, sB, beta, c2, cOff, ldc, sC, count);
+        close(c1, c2, 1e-4, what);
+    }
+
+    /** Odd sizes, padded leading dims, gaps between problems, count 1, uneven and parallel counts. */
+    @Test
+    void gemmStridedBatchedTransposesLeadingDimsAndCounts() {
+        Kernels k = kernels();
+        int[][] shapes = {{7, 5, 3}, {67, 45, 130}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], kk = sh[2];
+            for (int count : new int[] {1, 3, 9}) {
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                    int lda = (ta ? m : kk) + 3, ldb = (tb ? kk : n) + 2, ldc = n + 5;
+                    int sA = lda * Math.max(m, kk) + 11, sB = ldb * Math.max(n, kk) + 1, sC = ldc * m + 7;
+                    float[] a = rand(2 + count * sA, 1), b = rand(3 + count * sB, 1), c = rand(1 + count * sC, 1);
+                    float beta = t == 2 ? 0f : 0.5f;
+                    stridedBatched(k, ta, tb, m, n, kk, lda, sA, ldb, sB, beta, ldc, sC, count, a, 2, b, 3, c, 1,
+                            "strided batched " + m + "x" + n + "x" + kk + " count " + count + " ta=" + ta + " tb=" + tb);
+                }
+            }
+        }
+    }
+
+    /**
+     * The calls of block-triangular attention over {@code count} score matrices {@code [s, s]} and
+     * heads {@code [s, hd]}, per block of query rows {@code [i0, i1)}: QKᵀ (NT), P·V (NN) and
+     * the accumulation of Pᵀ·dh into rows {@code [0, i1)} (TN, beta 1); s is not a multiple of
+     * the block.
+     */
+    @Test
+    void gemmStridedBatchedAttentionBlocks() {
+        Kernels k = kernels();
+        int count = 24, s = 130, hd = 64, blk = 32;
+        float[] q = rand(count * s * hd, 1), kv = rand(count * s * hd, 1), p = rand(count * s * s, 1);
+        float[] heads = rand(count * s * hd, 1), scores = rand(count * s * s, 1);
+        for (int i0 = 0; i0 < s; i0 += blk) {
+            int i1 = Math.min(s, i0 + blk);
+            stridedBatched(k, false, true, i1 - i0, i1, hd, hd, s * hd, hd, s * hd, 0f, s, s * s, count,
+                    q, i0 * hd, kv, 0, scores, i0 * s, "QK^T block " + i0);
+            stridedBatched(k, false, false, i1 - i0, hd, i1, s, s * s, hd, s * hd, 0f, hd, s * hd, count,
+                    p, i0 * s, kv, 0, heads, i0 * hd, "PV block " + i0);
+            stridedBatched(k, true, false, i1, hd, i1 - i0, s, s * s, hd, s * hd, 1f, hd, s * hd, count,
+                    p, i0 * s, q, i0 * hd, heads, 0, "P^T dh block " + i0);
+        }
+    }
+
     @Test
     void layerNormForwardBackward() {
         Kernels k = kernels();

@@ -37,6 +37,9 @@ class NativeKernelsTest extends KernelsContractTest {
         assertThrows(IndexOutOfBoundsException.class,
                 () -> cpu.gemm(false, false, 4, 4, 4, 1f, small, 0, 4, small, 0, 4, 0f, small, 0, 4));
         assertThrows(IndexOutOfBoundsException.class,
+                () -> cpu.gemmStridedBatched(false, false, 2, 2, 2, 1f, small, 0, 2, 4, small, 0, 2, 4, 0f,
+                        new float[20], 0, 2, 8, 3));
+        assertThrows(IndexOutOfBoundsException.class,
                 () -> cpu.crossEntropyForward(new float[20], 0, new int[] {0, 12}, 0, new float[2], new float[2], 2, 10));
     }
 }

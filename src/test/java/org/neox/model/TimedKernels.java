@@ -59,10 +59,11 @@ final class TimedKernels implements Kernels {
     }
 
     @Override
-    public void gemmBatched(boolean ta, boolean tb, int m, int n, int kk, float alpha, float[] a, int aOff, int sa,
-                            float[] b, int bOff, int sb, float beta, float[] c, int cOff, int sc, int count) {
+    public void gemmStridedBatched(boolean ta, boolean tb, int m, int n, int kk, float alpha, float[] a, int aOff,
+                                   int lda, int sa, float[] b, int bOff, int ldb, int sb, float beta, float[] c,
+                                   int cOff, int ldc, int sc, int count) {
         long t0 = t();
-        k.gemmBatched(ta, tb, m, n, kk, alpha, a, aOff, sa, b, bOff, sb, beta, c, cOff, sc, count);
+        k.gemmStridedBatched(ta, tb, m, n, kk, alpha, a, aOff, lda, sa, b, bOff, ldb, sb, beta, c, cOff, ldc, sc, count);
         attentionNs += t() - t0;
         attentionFlops += 2.0 * m * n * kk * count;
     }
