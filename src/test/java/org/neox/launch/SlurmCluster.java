@@ -157,7 +157,7 @@ public final class SlurmCluster implements AutoCloseable {
     }
 
     /** Runs a client command against this cluster and returns its output; throws when it fails. */
-    String run(String... cmd) throws Exception {
+    public String run(String... cmd) throws Exception {
         List<String> full = new ArrayList<>(List.of(cmd));
         full.set(0, program(cmd[0]));
         ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
@@ -169,6 +169,16 @@ public final class SlurmCluster implements AutoCloseable {
             throw new IOException(String.join(" ", cmd) + " failed: " + out);
         }
         return out;
+    }
+
+    /** The job steps still running after waiting up to ten seconds for them to end (blank when none). */
+    public String stepsLeft() throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String steps;
+        while (!(steps = run("squeue", "--noheader", "--steps")).isBlank() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return steps.strip();
     }
 
     private static String program(String name) {

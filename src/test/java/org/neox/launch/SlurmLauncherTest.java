@@ -54,16 +54,6 @@ class SlurmLauncherTest {
         return spec.withExtraEnv(env).withLauncherArgs(MpiCommands.launcherArgs(Runner.SLURM, "neox test"));
     }
 
-    /** No step of this cluster is left running. */
-    private static void assertNoSteps() throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        String steps;
-        while (!(steps = slurm.run("squeue", "--noheader", "--steps")).isBlank() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertEquals("", steps.strip(), "job steps left running");
-    }
-
     @Test
     void fourRanksUnderSrunPassEveryCollectiveWithTheirPrefixAndLogs() throws Exception {
         JobFixtures f = new JobFixtures();
@@ -77,7 +67,7 @@ class SlurmLauncherTest {
         assertTrue(out.contains("[rank 3] rank 3 of 4 node 0 local 3/4"), out);
         assertTrue(out.contains("config {\"k\": 1}"), out);
         f.assertNoLeftovers();
-        assertNoSteps();
+        assertEquals("", slurm.stepsLeft(), "job steps left running");
     }
 
     @Test
@@ -89,13 +79,13 @@ class SlurmLauncherTest {
         assertTrue(out.matches("(?s).*neox: rank 2 \\(host localhost, pid \\d+\\) failed: exit code 3.*"), out);
         assertTrue(out.contains("  rank 2 failing on purpose"), out);
         f.assertNoLeftovers();
-        assertNoSteps();
+        assertEquals("", slurm.stepsLeft(), "job steps left running");
     }
 
     @Test
     void sigintOfTheLauncherStopsSrunAndEveryRank() throws Exception {
         String out = LauncherInterruptTest.runAndSignal(logs, slurm.env(), "-INT", 4, "slurm");
         assertTrue(out.contains("neox: interrupted"), out);
-        assertNoSteps();
+        assertEquals("", slurm.stepsLeft(), "job steps left running");
     }
 }
