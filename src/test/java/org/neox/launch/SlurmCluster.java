@@ -11,7 +11,8 @@ import org.neox.comm.FreePort;
 
 /**
  * A private one-node Slurm cluster for tests (Debian's slurm-wlm and munge): munged, slurmctld
- * and slurmd run in the foreground as children of the test JVM, as root, from a temporary
+ * and slurmd run in the foreground under the test JVM (each stopped when its shell's stdin
+ * closes, so even a killed test JVM leaves none behind), as root, from a temporary
  * directory that holds the munge key and socket, slurm.conf (free ports), spool, state and logs.
  * The node is {@code localhost} with at least four CPUs (config_overrides), so four ranks fit
  * on a two-core machine. Clients find it through {@link #env()} ({@code SLURM_CONF}); nothing
@@ -123,8 +124,11 @@ public final class SlurmCluster implements AutoCloseable {
                 "") + "\n";
     }
 
+    /** Starts a daemon in a shell that stops it when its stdin closes: on {@link #close} or when this JVM dies. */
     private void daemon(String name, List<String> cmd) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        List<String> tied = new ArrayList<>(List.of("sh", "-c", MpiRanks.TIED_TO_STDIN, "sh"));
+        tied.addAll(cmd);
+        ProcessBuilder pb = new ProcessBuilder(tied).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".out").toFile());
         pb.environment().putAll(env());
         daemons.add(pb.start());
@@ -198,8 +202,13 @@ public final class SlurmCluster implements AutoCloseable {
         }
         for (int i = daemons.size() - 1; i >= 0; i--) {
             Process p = daemons.get(i);
-            p.destroy();
+            try {
+                p.getOutputStream().close();
+            } catch (IOException e) {
+                // the shell is gone, and with it the daemon
+            }
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
             }

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Slurm runner with the real {@code srun} against a private one-node Slurm
  * ({@link SlurmCluster}): four ranks pass every collective with their console prefix and logs; a
- * dying worker ends the job naming it; Ctrl-C of the launcher stops srun and every rank. No
- * worker, agent or job step is left.
+ * dying worker ends the job naming it; Ctrl-C or SIGKILL of the launcher stops srun and every
+ * rank. No worker, agent or job step is left.
  */
 @Tag("integration")
 class SlurmLauncherTest {
@@ -47,8 +47,8 @@ class SlurmLauncherTest {
         }
     }
 
-    private JobSpec underSrun(JobFixtures f, String... args) {
-        JobSpec spec = f.job(FOUR_LOCAL, Runner.SLURM, logs, args);
+    private JobSpec underSrun(JobFixtures f, List<NodeSlots> nodes, String... args) {
+        JobSpec spec = f.job(nodes, Runner.SLURM, logs, args);
         Map<String, String> env = new HashMap<>(spec.extraEnv());
         env.putAll(slurm.env());
         return spec.withExtraEnv(env).withLauncherArgs(MpiCommands.launcherArgs(Runner.SLURM, "neox test"));
@@ -57,7 +57,7 @@ class SlurmLauncherTest {
     @Test
     void fourRanksUnderSrunPassEveryCollectiveWithTheirPrefixAndLogs() throws Exception {
         JobFixtures f = new JobFixtures();
-        int code = f.run(underSrun(f));
+        int code = f.run(underSrun(f, FOUR_LOCAL));
         String out = f.output();
         assertEquals(0, code, out + slurm.logs());
         for (int r = 0; r < 4; r++) {
@@ -73,7 +73,7 @@ class SlurmLauncherTest {
     @Test
     void aDyingWorkerEndsTheJobNamingItsRank() throws Exception {
         JobFixtures f = new JobFixtures();
-        int code = f.run(underSrun(f, "fail-rank=2", "others-sleep=600"));
+        int code = f.run(underSrun(f, FOUR_LOCAL, "fail-rank=2", "others-sleep=600"));
         String out = f.output();
         assertEquals(3, code, out);
         assertTrue(out.matches("(?s).*neox: rank 2 \\(host localhost, pid \\d+\\) failed: exit code 3.*"), out);
@@ -86,6 +86,15 @@ class SlurmLauncherTest {
     void sigintOfTheLauncherStopsSrunAndEveryRank() throws Exception {
         String out = LauncherInterruptTest.runAndSignal(logs, slurm.env(), "-INT", 4, "slurm");
         assertTrue(out.contains("neox: interrupted"), out);
+        // srun answers the launcher's SIGTERM by killing every task at once
+        assertTrue(out.contains("[srun] srun: forcing job termination"), out);
+        assertEquals("", slurm.stepsLeft(), "job steps left running");
+    }
+
+    @Test
+    void sigkillOfTheLauncherStillLeavesNoRankOrStepBehind() throws Exception {
+        // no shutdown hook runs: the shell around srun sees its stdin close and SIGTERMs srun
+        LauncherInterruptTest.runAndSignal(logs, slurm.env(), "-KILL", 4, "slurm");
         assertEquals("", slurm.stepsLeft(), "job steps left running");
     }
 }
