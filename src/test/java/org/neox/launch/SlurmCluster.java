@@ -20,7 +20,7 @@ import org.neox.comm.FreePort;
  */
 public final class SlurmCluster implements AutoCloseable {
     private static final List<String> PROGRAMS = List.of("munged", "mungekey", "slurmctld", "slurmd", "srun",
-            "sinfo", "scancel");
+            "sinfo", "squeue", "scancel");
 
     private final Path dir;
     private final List<Process> daemons = new ArrayList<>();
