@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,9 +36,16 @@ class SlurmLauncherTest {
 
     @BeforeAll
     static void startSlurm() throws Exception {
+        if (SlurmCluster.unavailable() == null) {
+            slurm = SlurmCluster.start(slurmDir);
+        }
+    }
+
+    /** Each test, not the class, is skipped, so that the reports show why. */
+    @BeforeEach
+    void needSlurm() {
         String why = SlurmCluster.unavailable();
         assumeTrue(why == null, why);
-        slurm = SlurmCluster.start(slurmDir);
     }
 
     @AfterAll
