@@ -49,7 +49,7 @@ public final class SlurmCluster implements AutoCloseable {
         try {
             c.startDaemons();
             return c;
-        } catch (Exception | AssertionError e) {
+        } catch (Exception e) {
             c.close();
             throw e;
         }

@@ -1,6 +1,7 @@
 package org.neox.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -76,7 +77,7 @@ class SlurmTrainTest {
             pb.environment().putAll(slurm.env());
             Process launcher = pb.start();
             try {
-                assertEquals(true, launcher.waitFor(120, TimeUnit.SECONDS), "neox train under srun did not end");
+                assertTrue(launcher.waitFor(120, TimeUnit.SECONDS), "neox train under srun did not end");
             } finally {
                 launcher.destroyForcibly();
             }
