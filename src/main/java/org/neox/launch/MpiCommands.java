@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import org.neox.config.DeepspeedRunnerArgs;
 import org.neox.util.UserError;
 
@@ -62,7 +61,8 @@ final class MpiCommands {
      * The host list the runner reads: Open MPI {@code host slots=N} per node; MVAPICH one host per
      * node (with {@code -ppn}); Slurm one host per rank, in rank order, for
      * {@code --distribution=arbitrary} (SLURM_HOSTFILE), since a plain {@code --nodelist} is
-     * sorted by Slurm and would not put rank 0 on the first host, where the others look for it.
+     * sorted by Slurm and would not put rank 0 on the first host, where the others look for it;
+     * this file is also srun's node list.
      */
     static String hostfile(Runner r, List<NodeSlots> nodes) {
         StringBuilder sb = new StringBuilder();
@@ -109,10 +109,11 @@ final class MpiCommands {
                     cmd.addAll(List.of("-genvlist", String.join(",", forwarded)));
                 }
             }
+            // no --nodelist: srun takes the hosts from SLURM_HOSTFILE only when none is given, and
+            // Slurm 22.05 rejects a list of distinct hosts shorter than -n ("Asked for 4 tasks have 1
+            // in the nodelist") under --distribution=arbitrary
             case SLURM -> cmd.addAll(List.of("srun", "-n", Integer.toString(world),
-                    "--nodes=" + spec.nodes().size(),
-                    "--nodelist=" + spec.nodes().stream().map(NodeSlots::host).collect(Collectors.joining(",")),
-                    "--distribution=arbitrary", "--export=ALL"));
+                    "--nodes=" + spec.nodes().size(), "--distribution=arbitrary", "--export=ALL"));
             default -> throw new IllegalArgumentException("not a per-rank runner: " + spec.runner());
         }
         cmd.addAll(spec.launcherArgs());

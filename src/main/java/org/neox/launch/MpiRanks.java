@@ -23,12 +23,14 @@ import java.util.function.Consumer;
  * launcher supervises these ranks exactly as the local, ssh and pdsh ones (console prefix,
  * {@code rank-N.log}, naming the failing rank). Variables that are the same on every node (the
  * job secret among them) reach the ranks through the runner's environment, not its command line.
- * Stopping sends SIGTERM to the runner, which signals every rank's process group (agent and
- * worker); a shell around the runner kills it when the launcher's end closes its stdin.
+ * Stopping sends SIGTERM to the runner: mpirun signals every rank's process group (agent and
+ * worker); srun has Slurm SIGKILL every process of the job step at once, so the grace period
+ * does not apply under Slurm (and if srun itself is killed, its helper process still kills the
+ * step). A shell around the runner SIGTERMs it when the launcher's end closes its stdin.
  */
 final class MpiRanks {
     /** Runs its arguments and SIGTERMs them when this shell's stdin closes (see PdshNodes). */
-    private static final String TIED_TO_STDIN = "exec 3<&0; \"$@\" & p=$!; (read -r _ <&3; kill $p) & r=$!;"
+    static final String TIED_TO_STDIN = "exec 3<&0; \"$@\" & p=$!; (read -r _ <&3; kill $p) & r=$!;"
             + " wait $p; c=$?; kill $r 2>/dev/null; exit $c";
 
     private final List<NodeSession> nodes = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,12 +35,20 @@ class LauncherInterruptTest {
      * it once its {@code ranks} ranks sleep, and checks that it ends non-zero leaving nothing behind.
      */
     static String runAndSignal(Path logs, String signal, int ranks, String... launcherArgs) throws Exception {
+        return runAndSignal(logs, Map.of(), signal, ranks, launcherArgs);
+    }
+
+    /** As above, with {@code env} added to the launcher's environment. */
+    static String runAndSignal(Path logs, Map<String, String> env, String signal, int ranks, String... launcherArgs)
+            throws Exception {
         JobFixtures f = new JobFixtures();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), SmokeJobMain.class.getName(), f.marker, logs.toString()));
         cmd.addAll(List.of(launcherArgs));
-        Process launcher = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(logs.resolve("launcher.out").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(logs.resolve("launcher.out").toFile());
+        pb.environment().putAll(env);
+        Process launcher = pb.start();
         try {
             long deadline = System.nanoTime() + 120_000_000_000L;
             while (!allSleeping(logs, ranks) && launcher.isAlive() && System.nanoTime() < deadline) {

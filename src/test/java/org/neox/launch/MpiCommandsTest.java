@@ -64,7 +64,7 @@ class MpiCommandsTest {
         List<NodeSlots> nodes = selected("node-c:0,1@node-a:2,3", null);
         assertEquals("node-a\nnode-a\nnode-c\nnode-c\n", MpiCommands.hostfile(Runner.SLURM, nodes));
         JobSpec spec = job(Runner.SLURM, nodes).withLauncherArgs(MpiCommands.launcherArgs(Runner.SLURM, "run 7"));
-        assertEquals(List.of("srun", "-n", "4", "--nodes=2", "--nodelist=node-a,node-c", "--distribution=arbitrary",
+        assertEquals(List.of("srun", "-n", "4", "--nodes=2", "--distribution=arbitrary",
                 "--export=ALL", "--comment", "run 7", "java", "-cp", "cp", "Agent", "--rank-from", "V", "PLAN"),
                 MpiCommands.command(spec, Path.of("/tmp/h"), List.of("NEOX_JOB_SECRET"), true, AGENT));
         assertEquals(List.of(), MpiCommands.launcherArgs(Runner.OPENMPI, "run 7"));
