@@ -22,14 +22,14 @@ final class MpiCommands {
     }
 
     /** The per-rank runner that {@code launcher} names, or null for pdsh; a one-line error if its command is missing. */
-    static Runner runnerFor(DeepspeedRunnerArgs.Launcher launcher) {
+    static Runner runnerFor(DeepspeedRunnerArgs.Launcher launcher, String path) {
         Runner r = switch (launcher) {
             case OPENMPI -> Runner.OPENMPI;
             case MVAPICH -> Runner.MVAPICH;
             case SLURM -> Runner.SLURM;
             case PDSH -> null;
         };
-        if (r != null && !TrainJob.onPath(program(r))) {
+        if (r != null && !TrainJob.onPath(program(r), path)) {
             String wire = launcher.wire();
             throw new UserError("launcher: " + wire + " needs " + program(r) + ", which is not on the PATH; install "
                     + (r == Runner.SLURM ? "the Slurm client (srun)" : r == Runner.OPENMPI ? "Open MPI (apt-get install"

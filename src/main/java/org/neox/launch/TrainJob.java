@@ -35,7 +35,7 @@ public final class TrainJob {
     /** Plans, checks and runs the job; returns the launcher's exit code. */
     public static int run(NeoXArgs args, PrintStream console) throws IOException {
         List<NodeSlots> nodes = nodes(args);
-        Runner runner = runner(nodes, args.deepspeedRunner().launcher(), console);
+        Runner runner = runner(nodes, args.deepspeedRunner().launcher(), System.getenv("PATH"), console);
         if (runner == Runner.LOCAL) {
             Preflight.checkLocalMemory(args, nodes.get(0).slots().size());
         }
@@ -58,15 +58,16 @@ public final class TrainJob {
      * else the local runner for a single local node, and for several nodes pdsh when it is
      * installed, else ssh, saying why.
      */
-    static Runner runner(List<NodeSlots> nodes, DeepspeedRunnerArgs.Launcher launcher, PrintStream console) {
-        Runner perRank = MpiCommands.runnerFor(launcher); // mpirun/srun even on one node, unlike GPT-NeoX (#859)
+    static Runner runner(List<NodeSlots> nodes, DeepspeedRunnerArgs.Launcher launcher, String path,
+                         PrintStream console) {
+        Runner perRank = MpiCommands.runnerFor(launcher, path); // mpirun/srun even on one node, unlike GPT-NeoX (#859)
         if (perRank != null) {
             return perRank;
         }
         if (nodes.size() == 1) {
             return LOCAL_NAMES.contains(nodes.get(0).host()) ? Runner.LOCAL : Runner.SSH;
         }
-        if (!onPath("pdsh")) {
+        if (!onPath("pdsh", path)) {
             console.println("neox: launcher pdsh: pdsh is not on the PATH (apt-get install pdsh); using the ssh runner");
             return Runner.SSH;
         }
@@ -75,7 +76,11 @@ public final class TrainJob {
 
     /** Whether an executable {@code name} is in one of the PATH's directories. */
     static boolean onPath(String name) {
-        String path = System.getenv("PATH");
+        return onPath(name, System.getenv("PATH"));
+    }
+
+    /** Whether an executable {@code name} is in one of the directories of {@code path} (PATH's syntax). */
+    static boolean onPath(String name, String path) {
         return path != null && Arrays.stream(path.split(File.pathSeparator))
                 .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, name)));
     }

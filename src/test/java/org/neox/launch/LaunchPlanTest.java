@@ -59,17 +59,19 @@ class LaunchPlanTest {
         assertTrue(e.getMessage().contains("NEOX_LAUNCHER_ADDR"), e.getMessage());
     }
 
+    private static final String PATH = System.getenv("PATH");
+
     @Test
     void aSingleLocalNodeRunsLocallyAndSeveralNodesOverPdshWhenInstalled() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream console = new PrintStream(buf, true, StandardCharsets.UTF_8);
         List<NodeSlots> one = List.of(new NodeSlots("localhost", List.of(0)));
         List<NodeSlots> two = List.of(new NodeSlots("a", List.of(0)), new NodeSlots("b", List.of(0)));
-        assertEquals(Runner.LOCAL, TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.PDSH, console));
+        assertEquals(Runner.LOCAL, TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.PDSH, PATH, console));
         assertEquals(Runner.SSH, TrainJob.runner(List.of(new NodeSlots("h", List.of(0))),
-                DeepspeedRunnerArgs.Launcher.PDSH, console));
+                DeepspeedRunnerArgs.Launcher.PDSH, PATH, console));
         assertEquals("", buf.toString(StandardCharsets.UTF_8));
-        Runner pdsh = TrainJob.runner(two, DeepspeedRunnerArgs.Launcher.PDSH, console);
+        Runner pdsh = TrainJob.runner(two, DeepspeedRunnerArgs.Launcher.PDSH, PATH, console);
         assertEquals(TrainJob.onPath("pdsh") ? Runner.PDSH : Runner.SSH, pdsh);
         assertEquals(pdsh == Runner.SSH, buf.toString(StandardCharsets.UTF_8).contains("pdsh is not on the PATH"));
     }

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -86,28 +86,27 @@ class MpiCommandsTest {
     }
 
     @Test
-    void aMissingSrunIsAOneLineErrorNotAFallback() {
-        assumeFalse(TrainJob.onPath("srun"), "srun is installed here");
+    void aMissingSrunIsAOneLineErrorNotAFallback(@TempDir Path emptyBin) {
         PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         UserError e = assertThrows(UserError.class, () -> TrainJob.runner(List.of(new NodeSlots("a", List.of(0))),
-                DeepspeedRunnerArgs.Launcher.SLURM, console));
+                DeepspeedRunnerArgs.Launcher.SLURM, emptyBin.toString(), console));
         assertEquals("launcher: slurm needs srun, which is not on the PATH; install the Slurm client (srun) or set"
                 + " launcher to another value (pdsh, openmpi, mvapich, slurm)", e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
 
     @Test
-    void openMpiIsChosenEvenForOneLocalNodeWhenInstalled() {
+    void openMpiIsChosenEvenForOneLocalNodeWhenInstalled(@TempDir Path bin) throws Exception {
         PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         List<NodeSlots> one = List.of(new NodeSlots("localhost", List.of(0, 1)));
-        if (TrainJob.onPath("mpirun")) {
-            assertEquals(Runner.OPENMPI, TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.OPENMPI, console));
-        } else {
-            UserError e = assertThrows(UserError.class,
-                    () -> TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.OPENMPI, console));
-            assertTrue(e.getMessage().startsWith("launcher: openmpi needs mpirun, which is not on the PATH; install"
-                    + " Open MPI (apt-get install openmpi-bin)"), e.getMessage());
-        }
+        UserError e = assertThrows(UserError.class,
+                () -> TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.OPENMPI, bin.toString(), console));
+        assertTrue(e.getMessage().startsWith("launcher: openmpi needs mpirun, which is not on the PATH; install"
+                + " Open MPI (apt-get install openmpi-bin)"), e.getMessage());
+        // only the PATH lookup is exercised here; MpiLauncherTest runs the real mpirun
+        Files.createFile(bin.resolve("mpirun"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        assertEquals(Runner.OPENMPI, TrainJob.runner(one, DeepspeedRunnerArgs.Launcher.OPENMPI, bin.toString(), console));
     }
 
     @Test
