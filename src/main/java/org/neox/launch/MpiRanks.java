@@ -1,10 +1,7 @@
 package org.neox.launch;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -127,9 +124,9 @@ final class MpiRanks {
         // the runner's own messages, and the agents' stderr
         Thread err = reader(p.getErrorStream(), line -> events.agentMessage(runner, line), "neox-launch-mpi-err");
         Thread end = new Thread(() -> {
-            join(out);
-            join(err);
-            int code = waitFor(p);
+            ChildProcesses.join(out);
+            ChildProcesses.join(err);
+            int code = ChildProcesses.waitFor(p);
             try {
                 Files.deleteIfExists(hostfile);
             } catch (IOException e) {
@@ -142,38 +139,6 @@ final class MpiRanks {
     }
 
     private Thread reader(InputStream in, Consumer<String> lines, String name) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.accept(line);
-                }
-            } catch (IOException | RuntimeException e) {
-                events.agentMessage(runner, "reading the runner's output failed: " + e);
-            }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private static void join(Thread t) {
-        while (true) {
-            try {
-                t.join();
-                return;
-            } catch (InterruptedException e) {
-                // keep waiting: the end must be reported
-            }
-        }
-    }
-
-    private static int waitFor(Process p) {
-        while (true) {
-            try {
-                return p.waitFor();
-            } catch (InterruptedException e) {
-                // keep waiting: the end must be reported
-            }
-        }
+        return ChildProcesses.readLines(in, lines, e -> events.agentMessage(runner, "reading the runner's output failed: " + e), name);
     }
 }

@@ -197,7 +197,7 @@ public final class NodeAgent {
             } catch (IOException e) {
                 // the stream ends with the process
             }
-            int code = waitFor(p);
+            int code = ChildProcesses.waitFor(p);
             out.println(AgentProtocol.EXITED + rank + " " + p.pid() + " " + code);
             exited.countDown();
         }, "neox-agent-rank-" + rank);
@@ -246,16 +246,6 @@ public final class NodeAgent {
             }
         }
         ProcessTrees.terminate(live, grace);
-    }
-
-    private static int waitFor(Process p) {
-        while (true) {
-            try {
-                return p.waitFor();
-            } catch (InterruptedException e) {
-                // keep waiting: the exit must be reported
-            }
-        }
     }
 
     private static void deleteTree(Path dir) {

@@ -118,7 +118,7 @@ final class NodeSession {
             } catch (IOException | RuntimeException e) {
                 events.agentMessage(this, "reading the agent's output failed: " + e);
             }
-            events.agentEnded(this, waitFor());
+            events.agentEnded(this, ChildProcesses.waitFor(process));
         }, "neox-launch-node-" + nodeRank);
         out.setDaemon(true);
         out.start();
@@ -174,16 +174,6 @@ final class NodeSession {
 
     ProcessHandle handle() {
         return process.toHandle();
-    }
-
-    private int waitFor() {
-        while (true) {
-            try {
-                return process.waitFor();
-            } catch (InterruptedException e) {
-                // keep waiting: the end must be reported
-            }
-        }
     }
 
     /** POSIX shell quoting for the remote command line ssh passes to the login shell. */

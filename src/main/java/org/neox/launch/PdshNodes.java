@@ -1,9 +1,7 @@
 package org.neox.launch;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,9 +101,9 @@ final class PdshNodes {
         }, "neox-launch-pdsh");
         Thread err = reader(p.getErrorStream(), this::diagnostic, "neox-launch-pdsh-err");
         Thread end = new Thread(() -> {
-            join(out);
-            join(err);
-            int code = waitFor(p);
+            ChildProcesses.join(out);
+            ChildProcesses.join(err);
+            int code = ChildProcesses.waitFor(p);
             handoff.close();
             byHost.values().forEach(node -> end(node, code));
         }, "neox-launch-pdsh-end");
@@ -153,38 +151,6 @@ final class PdshNodes {
     }
 
     private Thread reader(InputStream in, Consumer<String> lines, String name) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.accept(line);
-                }
-            } catch (IOException | RuntimeException e) {
-                events.agentMessage(first(), "reading pdsh's output failed: " + e);
-            }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private static void join(Thread t) {
-        while (true) {
-            try {
-                t.join();
-                return;
-            } catch (InterruptedException e) {
-                // keep waiting: the end must be reported
-            }
-        }
-    }
-
-    private static int waitFor(Process p) {
-        while (true) {
-            try {
-                return p.waitFor();
-            } catch (InterruptedException e) {
-                // keep waiting: the end must be reported
-            }
-        }
+        return ChildProcesses.readLines(in, lines, e -> events.agentMessage(first(), "reading pdsh's output failed: " + e), name);
     }
 }

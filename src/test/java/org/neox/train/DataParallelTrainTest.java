@@ -3,8 +3,6 @@ package org.neox.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,15 +57,7 @@ class DataParallelTrainTest {
         writeConfig(name, 2, 4 / ranks, zeroStage, overlap);
         int code = Main.run("train", "-d", dir.toString(), name + ".yml", "--num-gpus", String.valueOf(ranks));
         assertEquals(0, code, "neox train --num-gpus " + ranks + " failed");
-        List<Double> losses = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(dir.resolve("logs-" + name).resolve(MetricsLog.FILE_NAME))) {
-            JsonNode n = json.readTree(line);
-            if (!n.has("split")) {
-                losses.add(n.get("lm_loss").asDouble());
-            }
-        }
-        return losses;
+        return TinyRuns.loggedLosses(dir.resolve("logs-" + name));
     }
 
     @Test

@@ -3,12 +3,9 @@ package org.neox.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -67,15 +64,7 @@ class ModelParallelTrainTest {
     private List<Double> run(String name, int n) throws IOException {
         int code = Main.run("train", "-d", dir.toString(), name + ".yml", "--num-gpus", String.valueOf(n));
         assertEquals(0, code, "neox train --num-gpus " + n + " (" + name + ") failed");
-        List<Double> losses = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(dir.resolve("logs-" + name).resolve(MetricsLog.FILE_NAME))) {
-            JsonNode node = json.readTree(line);
-            if (!node.has("split")) {
-                losses.add(node.get("lm_loss").asDouble());
-            }
-        }
-        return losses;
+        return TinyRuns.loggedLosses(dir.resolve("logs-" + name));
     }
 
     private static void assertSame(List<Double> single, List<Double> other, String what) {

@@ -3,13 +3,10 @@ package org.neox.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -47,15 +44,7 @@ class MpiTrainTest {
         Files.writeString(dir.resolve(name + ".yml"), yml);
         int code = Main.run("train", "-d", dir.toString(), name + ".yml", "--num-gpus", "2");
         assertEquals(0, code, "neox train with launcher " + launcher + " failed");
-        List<Double> losses = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(dir.resolve("logs-" + name).resolve(MetricsLog.FILE_NAME))) {
-            JsonNode n = json.readTree(line);
-            if (!n.has("split")) {
-                losses.add(n.get("lm_loss").asDouble());
-            }
-        }
-        return losses;
+        return TinyRuns.loggedLosses(dir.resolve("logs-" + name));
     }
 
     @Test

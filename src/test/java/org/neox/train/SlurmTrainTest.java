@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -50,15 +47,7 @@ class SlurmTrainTest {
     }
 
     private List<Double> losses(String name) throws IOException {
-        List<Double> losses = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(dir.resolve("logs-" + name).resolve(MetricsLog.FILE_NAME))) {
-            JsonNode n = json.readTree(line);
-            if (!n.has("split")) {
-                losses.add(n.get("lm_loss").asDouble());
-            }
-        }
-        return losses;
+        return TinyRuns.loggedLosses(dir.resolve("logs-" + name));
     }
 
     @Test

@@ -1,10 +1,13 @@
 package org.neox.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -36,6 +39,19 @@ final class TinyRuns {
     /** A single-rank run in this JVM on the pure-Java CPU kernels, console output discarded. */
     static TrainResult train(NeoXArgs args) {
         return trainer(args).run();
+    }
+
+    /** The training losses (one per iteration, eval lines left out) that a run wrote to {@code logDir}. */
+    static List<Double> loggedLosses(Path logDir) throws IOException {
+        List<Double> losses = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(logDir.resolve(MetricsLog.FILE_NAME))) {
+            JsonNode n = json.readTree(line);
+            if (!n.has("split")) {
+                losses.add(n.get("lm_loss").asDouble());
+            }
+        }
+        return losses;
     }
 
     static Trainer trainer(NeoXArgs args) {
