@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -17,16 +19,16 @@ import org.neox.comm.FreePort;
 import org.neox.launch.SlurmCluster;
 
 /**
- * {@code neox train} with {@code launcher: slurm}: two data-parallel workers started by the real
- * srun of a private one-node Slurm train the tiny config to the same per-iteration losses as the
- * local runner's two workers on the same data, and leave no job step behind.
+ * {@code neox train} with {@code launcher: openmpi} (Debian's real mpirun) and {@code launcher:
+ * slurm} (the real srun of a private one-node Slurm): two data-parallel workers train the tiny
+ * config to the same per-iteration losses as the local runner's two workers on the same data.
  */
 @Tag("integration")
-class SlurmTrainTest {
+class RunnerTrainTest {
     @TempDir
     Path dir;
 
-    private Path config(String name, String launcher) throws IOException {
+    private void config(String name, String launcher) throws IOException {
         Path prefix = TinyRuns.corpus(dir);
         String yml = """
                 {
@@ -39,23 +41,38 @@ class SlurmTrainTest {
                   "zero_optimization": {"stage": 1},
                   "train-iters": 8, "hidden-dropout": 0.0, "attention-dropout": 0.0, "gradient_clipping": 1.0,
                   "eval-interval": 100, "eval-iters": 1, "log-interval": 1,
-                  "log-dir": "%s", "launcher": "%s", "comment": "neox slurm test", "master_port": %d,
+                  "log-dir": "%s", "launcher": "%s", "comment": "neox runner test", "master_port": %d,
                 }
                 """.formatted(prefix, dir.resolve("logs-" + name), launcher, FreePort.find());
         Files.writeString(dir.resolve(name + ".yml"), yml);
-        return dir.resolve(name + ".yml");
     }
 
-    private List<Double> losses(String name) throws IOException {
-        return TinyRuns.loggedLosses(dir.resolve("logs-" + name));
+    /** The local runner's losses: the reference both runners must reproduce. */
+    private List<Double> localLosses() throws IOException {
+        config("local", "pdsh");
+        assertEquals(0, Main.run("train", "-d", dir.toString(), "local.yml", "--num-gpus", "2"));
+        List<Double> local = TinyRuns.loggedLosses(dir.resolve("logs-local"));
+        assertEquals(8, local.size());
+        return local;
     }
 
     @Test
-    void srunWorkersTrainToTheLocalRunnersLosses() throws Exception {
+    void mpirunWorkersTrainToTheLocalRunnersLosses() throws IOException {
+        assumeTrue(Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "mpirun"))), "mpirun not installed (apt-get install"
+                + " openmpi-bin); skipping");
+        List<Double> local = localLosses();
+        config("mpi", "openmpi");
+        assertEquals(0, Main.run("train", "-d", dir.toString(), "mpi.yml", "--num-gpus", "2"),
+                "neox train with launcher openmpi failed");
+        assertEquals(local, TinyRuns.loggedLosses(dir.resolve("logs-mpi")), "losses under mpirun vs the local runner");
+    }
+
+    @Test
+    void srunWorkersTrainToTheLocalRunnersLossesAndLeaveNoStep() throws Exception {
         String why = SlurmCluster.unavailable();
         assumeTrue(why == null, why);
-        config("local", "pdsh");
-        assertEquals(0, Main.run("train", "-d", dir.toString(), "local.yml", "--num-gpus", "2"));
+        List<Double> local = localLosses();
         config("slurm", "slurm");
         try (SlurmCluster slurm = SlurmCluster.start(Files.createDirectories(dir.resolve("slurm")))) {
             // srun finds the cluster through SLURM_CONF, which only a launcher process of its own can get
@@ -74,8 +91,6 @@ class SlurmTrainTest {
             assertEquals(0, launcher.exitValue(), out + slurm.logs());
             assertEquals("", slurm.stepsLeft(), "job steps left running");
         }
-        List<Double> local = losses("local");
-        assertEquals(8, local.size());
-        assertEquals(local, losses("slurm"), "losses under srun vs the local runner");
+        assertEquals(local, TinyRuns.loggedLosses(dir.resolve("logs-slurm")), "losses under srun vs the local runner");
     }
 }
