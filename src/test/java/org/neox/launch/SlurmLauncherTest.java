@@ -2,7 +2,6 @@ package org.neox.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,16 +34,7 @@ class SlurmLauncherTest {
 
     @BeforeAll
     static void startSlurm() throws Exception {
-        if (SlurmCluster.unavailable() == null) {
-            slurm = SlurmCluster.start(slurmDir);
-        }
-    }
-
-    /** Each test, not the class, is skipped, so that the reports show why. */
-    @BeforeEach
-    void needSlurm() {
-        String why = SlurmCluster.unavailable();
-        assumeTrue(why == null, why);
+        slurm = SlurmCluster.startOrSkip(slurmDir);
     }
 
     @AfterAll
