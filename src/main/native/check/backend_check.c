@@ -123,6 +123,24 @@ static void check_rows(const nk_ops *cpu, const nk_ops *gpu) {
         gpu->gelu_bwd(x, d, o2, n, t);
         compare(t ? "gelu_bwd tanh" : "gelu_bwd erf", o1, o2, n, 2e-5);
     }
+    static const char *acts[] = {"gelu", "gelu_tanh", "relu", "softsign", "swish", "mish"};
+    char what[64];
+    for (int kind = NK_ACT_GELU; kind <= NK_ACT_MISH; kind++) {
+        cpu->act_fwd(x, o1, n, kind);
+        gpu->act_fwd(x, o2, n, kind);
+        snprintf(what, sizeof what, "act_fwd %s", acts[kind]);
+        compare(what, o1, o2, n, 2e-5);
+        cpu->act_bwd(x, d, o1, n, kind);
+        gpu->act_bwd(x, d, o2, n, kind);
+        snprintf(what, sizeof what, "act_bwd %s", acts[kind]);
+        compare(what, o1, o2, n, 2e-5);
+    }
+    cpu->geglu_fwd(x, o1, rows, dim / 2);
+    gpu->geglu_fwd(x, o2, rows, dim / 2);
+    compare("geglu_fwd", o1, o2, n / 2, 2e-5);
+    cpu->geglu_bwd(x, d, o1, rows, dim / 2);
+    gpu->geglu_bwd(x, d, o2, rows, dim / 2);
+    compare("geglu_bwd", o1, o2, n, 2e-5);
     cpu->dropout(x, o1, n, 0.25f, 42, 1LL << 33);
     gpu->dropout(x, o2, n, 0.25f, 42, 1LL << 33);
     compare("dropout p=0.25", o1, o2, n, 1e-6);

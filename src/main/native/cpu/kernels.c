@@ -193,6 +193,95 @@ static void gelu_bwd(const float *x, const float *dout, float *dx, int64_t n, in
     }
 }
 
+/* exp argument clamped: -ffast-math assumes no infinities */
+static inline float sigmoidf_(float v) { return 1.f / (1.f + expf(fminf(-v, 88.f))); }
+
+/* tanh(softplus(v)) = n/(n+2), n = e^v(e^v+2); 1 in float above 20 (torch's softplus threshold). */
+static inline float tanh_softplus(float v) {
+    if (v > 20.f) return 1.f;
+    float e = expf(v);
+    float n = e * (e + 2.f);
+    return n / (n + 2.f);
+}
+
+static void act_fwd(const float *x, float *out, int64_t n, int kind) {
+    switch (kind) {
+    case NK_ACT_GELU: case NK_ACT_GELU_TANH: gelu_fwd(x, out, n, kind == NK_ACT_GELU_TANH); return;
+    case NK_ACT_RELU:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0.f ? x[i] : 0.f;
+        return;
+    case NK_ACT_SOFTSIGN:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) out[i] = x[i] / (1.f + fabsf(x[i]));
+        return;
+    case NK_ACT_SWISH:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) out[i] = x[i] * sigmoidf_(x[i]);
+        return;
+    case NK_ACT_MISH:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) out[i] = x[i] * tanh_softplus(x[i]);
+        return;
+    }
+}
+
+static void act_bwd(const float *x, const float *dout, float *dx, int64_t n, int kind) {
+    switch (kind) {
+    case NK_ACT_GELU: case NK_ACT_GELU_TANH: gelu_bwd(x, dout, dx, n, kind == NK_ACT_GELU_TANH); return;
+    case NK_ACT_RELU:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) dx[i] = x[i] > 0.f ? dout[i] : 0.f;
+        return;
+    case NK_ACT_SOFTSIGN:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) {
+            float a = 1.f + fabsf(x[i]);
+            dx[i] = dout[i] / (a * a);
+        }
+        return;
+    case NK_ACT_SWISH:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) {
+            float s = sigmoidf_(x[i]);
+            dx[i] = dout[i] * s * (1.f + x[i] * (1.f - s));
+        }
+        return;
+    case NK_ACT_MISH:
+#pragma omp parallel for simd schedule(static) PAR(n)
+        for (int64_t i = 0; i < n; i++) {
+            float t = tanh_softplus(x[i]);
+            dx[i] = dout[i] * (t + x[i] * (1.f - t * t) * sigmoidf_(x[i]));
+        }
+        return;
+    }
+}
+
+static void geglu_fwd(const float *fc, float *out, int rows, int half) {
+#pragma omp parallel for schedule(static) PAR((int64_t) rows * half)
+    for (int r = 0; r < rows; r++) {
+        const float *xr = fc + (int64_t) r * 2 * half, *gr = xr + half;
+        float *o = out + (int64_t) r * half;
+#pragma omp simd
+        for (int j = 0; j < half; j++) o[j] = xr[j] * 0.5f * gr[j] * (1.f + erff(gr[j] * INV_SQRT2));
+    }
+}
+
+static void geglu_bwd(const float *fc, const float *dout, float *dfc, int rows, int half) {
+#pragma omp parallel for schedule(static) PAR((int64_t) rows * half)
+    for (int r = 0; r < rows; r++) {
+        const float *xr = fc + (int64_t) r * 2 * half, *gr = xr + half, *d = dout + (int64_t) r * half;
+        float *dxr = dfc + (int64_t) r * 2 * half, *dgr = dxr + half;
+#pragma omp simd
+        for (int j = 0; j < half; j++) {
+            float g = gr[j];
+            float cdf = 0.5f * (1.f + erff(g * INV_SQRT2));
+            dxr[j] = d[j] * g * cdf;
+            dgr[j] = d[j] * xr[j] * (cdf + g * INV_SQRT_2PI * expf(-0.5f * g * g));
+        }
+    }
+}
+
 /* DropoutRng (Java) in C: SplitMix64 finaliser of seed*phi + counter, 24 bits -> [0,1). */
 static inline float dropout_uniform(uint64_t seed, uint64_t counter) {
     uint64_t z = seed * 0x9E3779B97F4A7C15ULL + counter;
@@ -368,6 +457,7 @@ static const nk_ops CPU_OPS = {
     bias_add, bias_grad, gelu_fwd, gelu_bwd, dropout,
     embedding_fwd, embedding_bwd, rotary,
     causal_softmax_fwd, causal_softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
+    act_fwd, act_bwd, geglu_fwd, geglu_bwd,
 };
 
 const nk_ops *nk_cpu_ops(int threads) {

@@ -285,6 +285,63 @@ __global__ void gelu_bwd_kernel(const float *x, const float *dout, float *dx, in
     }
 }
 
+__device__ float tanh_softplus(float v) {
+    if (v > 20.f) return 1.f;
+    float e = expf(v), n = e * (e + 2.f);
+    return n / (n + 2.f);
+}
+
+__device__ float sigmoid_(float v) { return 1.f / (1.f + expf(fminf(-v, 88.f))); }
+
+/* kind: NK_ACT_RELU, NK_ACT_SOFTSIGN, NK_ACT_SWISH, NK_ACT_MISH (GeLU kinds go to gelu_*_kernel). */
+__global__ void act_fwd_kernel(const float *x, float *out, int64_t n, int kind) {
+    FOR_N(i, n) {
+        float v = x[i];
+        out[i] = kind == NK_ACT_RELU ? fmaxf(v, 0.f)
+               : kind == NK_ACT_SOFTSIGN ? v / (1.f + fabsf(v))
+               : kind == NK_ACT_SWISH ? v * sigmoid_(v)
+               : v * tanh_softplus(v);
+    }
+}
+
+__global__ void act_bwd_kernel(const float *x, const float *dout, float *dx, int64_t n, int kind) {
+    FOR_N(i, n) {
+        float v = x[i], d;
+        if (kind == NK_ACT_RELU) {
+            d = v > 0.f ? 1.f : 0.f;
+        } else if (kind == NK_ACT_SOFTSIGN) {
+            float a = 1.f + fabsf(v);
+            d = 1.f / (a * a);
+        } else if (kind == NK_ACT_SWISH) {
+            float s = sigmoid_(v);
+            d = s * (1.f + v * (1.f - s));
+        } else {
+            float t = tanh_softplus(v);
+            d = t + v * (1.f - t * t) * sigmoid_(v);
+        }
+        dx[i] = dout[i] * d;
+    }
+}
+
+/* i over rows*half: fc rows [x | gate]. */
+__global__ void geglu_fwd_kernel(const float *fc, float *out, int64_t n, int half) {
+    FOR_N(i, n) {
+        int64_t r = i / half, j = i % half;
+        float x = fc[r * 2 * half + j], g = fc[r * 2 * half + half + j];
+        out[i] = x * 0.5f * g * (1.f + erff(g * 0.70710678f));
+    }
+}
+
+__global__ void geglu_bwd_kernel(const float *fc, const float *dout, float *dfc, int64_t n, int half) {
+    FOR_N(i, n) {
+        int64_t r = i / half, j = i % half, xi = r * 2 * half + j;
+        float x = fc[xi], g = fc[xi + half], d = dout[i];
+        float cdf = 0.5f * (1.f + erff(g * 0.70710678f));
+        dfc[xi] = d * g * cdf;
+        dfc[xi + half] = d * x * (cdf + g * 0.39894228f * expf(-0.5f * g * g));
+    }
+}
+
 __global__ void dropout_kernel(const float *x, float *out, int64_t n, float p, uint64_t seed, uint64_t base) {
     float s = 1.f / (1.f - p);
     FOR_N(i, n) {
@@ -346,6 +403,26 @@ extern "C" void nkc_gelu_fwd(cudaStream_t s, const float *x, float *out, int64_t
 
 extern "C" void nkc_gelu_bwd(cudaStream_t s, const float *x, const float *d, float *dx, int64_t n, int t) {
     if (n > 0) gelu_bwd_kernel<<<GRID(n), 256, 0, s>>>(x, d, dx, n, t);
+}
+
+extern "C" void nkc_act_fwd(cudaStream_t s, const float *x, float *out, int64_t n, int kind) {
+    if (kind == NK_ACT_GELU || kind == NK_ACT_GELU_TANH) nkc_gelu_fwd(s, x, out, n, kind == NK_ACT_GELU_TANH);
+    else if (n > 0) act_fwd_kernel<<<GRID(n), 256, 0, s>>>(x, out, n, kind);
+}
+
+extern "C" void nkc_act_bwd(cudaStream_t s, const float *x, const float *d, float *dx, int64_t n, int kind) {
+    if (kind == NK_ACT_GELU || kind == NK_ACT_GELU_TANH) nkc_gelu_bwd(s, x, d, dx, n, kind == NK_ACT_GELU_TANH);
+    else if (n > 0) act_bwd_kernel<<<GRID(n), 256, 0, s>>>(x, d, dx, n, kind);
+}
+
+extern "C" void nkc_geglu_fwd(cudaStream_t s, const float *fc, float *out, int rows, int half) {
+    int64_t n = (int64_t) rows * half;
+    if (n > 0) geglu_fwd_kernel<<<GRID(n), 256, 0, s>>>(fc, out, n, half);
+}
+
+extern "C" void nkc_geglu_bwd(cudaStream_t s, const float *fc, const float *d, float *dfc, int rows, int half) {
+    int64_t n = (int64_t) rows * half;
+    if (n > 0) geglu_bwd_kernel<<<GRID(n), 256, 0, s>>>(fc, d, dfc, n, half);
 }
 
 extern "C" void nkc_adam(cudaStream_t s, float *p, const float *g, float *m, float *v, int64_t len, float lr,

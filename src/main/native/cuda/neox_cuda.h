@@ -30,6 +30,10 @@ void nkc_layernorm_bwd(cudaStream_t s, const float *dout, const float *x, const 
                        const float *rstd, float *dx, float *dw, float *db, int rows, int dim);
 void nkc_gelu_fwd(cudaStream_t s, const float *x, float *out, int64_t n, int tanh_approx);
 void nkc_gelu_bwd(cudaStream_t s, const float *x, const float *dout, float *dx, int64_t n, int tanh_approx);
+void nkc_act_fwd(cudaStream_t s, const float *x, float *out, int64_t n, int kind);   /* kind: NK_ACT_* */
+void nkc_act_bwd(cudaStream_t s, const float *x, const float *dout, float *dx, int64_t n, int kind);
+void nkc_geglu_fwd(cudaStream_t s, const float *fc, float *out, int rows, int half);
+void nkc_geglu_bwd(cudaStream_t s, const float *fc, const float *dout, float *dfc, int rows, int half);
 void nkc_causal_softmax_fwd(cudaStream_t s, const float *x, float *y, int count, int sq, float scale, int triangle);
 void nkc_causal_softmax_bwd(cudaStream_t s, const float *y, const float *dy, float *dx, int count, int sq,
                             float scale, int triangle);

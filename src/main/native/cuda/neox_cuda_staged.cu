@@ -196,6 +196,44 @@ void gelu_bwd(const float *x, const float *d, float *dx, int64_t n, int t) {
     finish("gelu_bwd");
 }
 
+void act_fwd(const float *x, float *out, int64_t n, int kind) {
+    LOCK;
+    const float *dx = up(0, x, n);
+    float *dout = (float *) slot(1, n * 4 + 4);
+    nkc_act_fwd(g_stream, dx, dout, n, kind);
+    down(out, dout, n);
+    finish("act_fwd");
+}
+
+void act_bwd(const float *x, const float *d, float *dx, int64_t n, int kind) {
+    LOCK;
+    const float *xx = up(0, x, n), *dd = up(1, d, n);
+    float *ddx = (float *) slot(2, n * 4 + 4);
+    nkc_act_bwd(g_stream, xx, dd, ddx, n, kind);
+    down(dx, ddx, n);
+    finish("act_bwd");
+}
+
+void geglu_fwd(const float *fc, float *out, int rows, int half) {
+    LOCK;
+    int64_t n = (int64_t) rows * half;
+    const float *dfc = up(0, fc, 2 * n);
+    float *dout = (float *) slot(1, n * 4 + 4);
+    nkc_geglu_fwd(g_stream, dfc, dout, rows, half);
+    down(out, dout, n);
+    finish("geglu_fwd");
+}
+
+void geglu_bwd(const float *fc, const float *d, float *dfc, int rows, int half) {
+    LOCK;
+    int64_t n = (int64_t) rows * half;
+    const float *ff = up(0, fc, 2 * n), *dd = up(1, d, n);
+    float *ddfc = (float *) slot(2, 2 * n * 4 + 4);
+    nkc_geglu_bwd(g_stream, ff, dd, ddfc, rows, half);
+    down(dfc, ddfc, 2 * n);
+    finish("geglu_bwd");
+}
+
 void dropout(const float *x, float *out, int64_t n, float p, int64_t seed, int64_t base) {
     LOCK;
     const float *dx = up(0, x, n);
@@ -311,6 +349,7 @@ nk_ops g_ops = {
     bias_add, bias_grad, gelu_fwd, gelu_bwd, dropout,
     embedding_fwd, embedding_bwd, rotary,
     softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
+    act_fwd, act_bwd, geglu_fwd, geglu_bwd,
 };
 
 }  // namespace

@@ -23,7 +23,10 @@
 extern "C" {
 #endif
 
-#define NK_API_VERSION 2
+#define NK_API_VERSION 3
+
+/* Element-wise MLP activations (org.neox.kernel.ActivationKind, by ordinal). */
+enum { NK_ACT_GELU, NK_ACT_GELU_TANH, NK_ACT_RELU, NK_ACT_SOFTSIGN, NK_ACT_SWISH, NK_ACT_MISH };
 
 typedef struct nk_ops {
     int version;
@@ -82,6 +85,14 @@ typedef struct nk_ops {
     /* p, g, m, v already offset; len elements. */
     void (*adam)(float *p, const float *g, float *m, float *v, int64_t len, float lr, float beta1,
                  float beta2, float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale);
+
+    /* out = f(x) for the activation kind (NK_ACT_*); out/dx may alias x/dout. */
+    void (*act_fwd)(const float *x, float *out, int64_t n, int kind);
+    void (*act_bwd)(const float *x, const float *dout, float *dx, int64_t n, int kind);
+    /* GEGLU: fc rows [x | gate] of 2*half; out [rows, half] = x * gelu_erf(gate); dfc rows
+     * [dout*gelu(gate) | dout*x*gelu'(gate)]. No aliasing. */
+    void (*geglu_fwd)(const float *fc, float *out, int rows, int half);
+    void (*geglu_bwd)(const float *fc, const float *dout, float *dfc, int rows, int half);
 } nk_ops;
 
 /* The CPU backend (libneoxkernels_cpu.so). threads > 0 sets the (process-wide) thread count;

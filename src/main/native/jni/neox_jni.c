@@ -217,6 +217,34 @@ JNIEXPORT void JFN(nGeluBwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, ji
     RUN(OPS->gelu_bwd(px, pd, pdx, n, tanh));
 }
 
+JNIEXPORT void JFN(nActFwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray out,
+                            jint outOff, jint n, jint kind) {
+    BEGIN;
+    float *px = F(x, xOff, 0), *po = F(out, outOff, 1);
+    RUN(OPS->act_fwd(px, po, n, kind));
+}
+
+JNIEXPORT void JFN(nActBwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray d,
+                            jint dOff, jfloatArray dx, jint dxOff, jint n, jint kind) {
+    BEGIN;
+    float *px = F(x, xOff, 0), *pd = F(d, dOff, 0), *pdx = F(dx, dxOff, 1);
+    RUN(OPS->act_bwd(px, pd, pdx, n, kind));
+}
+
+JNIEXPORT void JFN(nGegluFwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray fc, jint fcOff, jfloatArray out,
+                              jint outOff, jint rows, jint half) {
+    BEGIN;
+    float *pf = F(fc, fcOff, 0), *po = F(out, outOff, 1);
+    RUN(OPS->geglu_fwd(pf, po, rows, half));
+}
+
+JNIEXPORT void JFN(nGegluBwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray fc, jint fcOff, jfloatArray d,
+                              jint dOff, jfloatArray dfc, jint dfcOff, jint rows, jint half) {
+    BEGIN;
+    float *pf = F(fc, fcOff, 0), *pd = F(d, dOff, 0), *pdfc = F(dfc, dfcOff, 1);
+    RUN(OPS->geglu_bwd(pf, pd, pdfc, rows, half));
+}
+
 JNIEXPORT void JFN(nDropout)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray out,
                              jint outOff, jint n, jfloat p, jlong seed, jlong base) {
     BEGIN;

@@ -43,6 +43,11 @@ public record NeoxModelConfig(
                 r.text("tokenizer_type", "GPT2BPETokenizer"));
     }
 
+    /** geglu's dense_h_to_4h shards are [x | gate] per tensor rank ({@link ShardMerger}). */
+    public boolean geglu() {
+        return activation.equals("geglu");
+    }
+
     public boolean tied() {
         return !noWeightTying;
     }
@@ -65,7 +70,8 @@ public record NeoxModelConfig(
             throw new UserError("config key norm is " + norm + "; checkpoint conversion supports layernorm only");
         }
         long h = hiddenSize;
-        long ff = 4 * h;
+        long ff = geglu() ? (long) (4 * 2 / 3.0 * h) * 2 : 4 * h; // dense_h_to_4h outputs (spec §5.4)
+        long ffIn = geglu() ? ff / 2 : ff;
         Map<String, long[]> m = new LinkedHashMap<>();
         m.put("sequential.0.word_embeddings.weight", new long[] {paddedVocabSize, h});
         if (posEmb.equals("learned")) {
@@ -83,7 +89,7 @@ public record NeoxModelConfig(
             m.put(p + "post_attention_layernorm.bias", new long[] {h});
             m.put(p + "mlp.dense_h_to_4h.weight", new long[] {ff, h});
             m.put(p + "mlp.dense_h_to_4h.bias", new long[] {ff});
-            m.put(p + "mlp.dense_4h_to_h.weight", new long[] {h, ff});
+            m.put(p + "mlp.dense_4h_to_h.weight", new long[] {h, ffIn});
             m.put(p + "mlp.dense_4h_to_h.bias", new long[] {h});
         }
         m.put("sequential." + finalNormIndex() + ".norm.weight", new long[] {h});

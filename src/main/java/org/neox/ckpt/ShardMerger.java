@@ -15,6 +15,10 @@ import org.neox.util.UserError;
  * <ul>
  *   <li>vocab-parallel embedding, column-parallel QKV / h-to-4h weights and biases, column
  *       output layer: concatenated along dim 0;</li>
+ *   <li>geglu's h-to-4h weight and bias: GPT-NeoX chunks each rank's LOCAL output into
+ *       {@code [x | gate]}, so the shards' x halves are concatenated, then their gate halves
+ *       (the full tensor is the single-rank {@code [x | gate]}, which computes the same model;
+ *       GPT-NeoX's own merge scripts concatenate whole shards instead);</li>
  *   <li>row-parallel weights ({@code attention.dense}, {@code dense_4h_to_h}, row output
  *       layer): concatenated along dim 1;</li>
  *   <li>norms and learned position embeddings (replicated): averaged, which is exact when the
@@ -27,7 +31,7 @@ import org.neox.util.UserError;
  * </ul>
  */
 final class ShardMerger {
-    enum Rule { CONCAT0, CONCAT1, MEAN, FIRST, SUM }
+    enum Rule { CONCAT0, GATED0, CONCAT1, MEAN, FIRST, SUM }
 
     private ShardMerger() {
     }
@@ -74,6 +78,9 @@ final class ShardMerger {
     }
 
     private static Rule rule(String name, NeoxModelConfig cfg) {
+        if (cfg.geglu() && (name.endsWith("dense_h_to_4h.weight") || name.endsWith("dense_h_to_4h.bias"))) {
+            return Rule.GATED0;
+        }
         if (name.endsWith("word_embeddings.weight") || name.endsWith("query_key_value.weight")
                 || name.endsWith("query_key_value.bias") || name.endsWith("dense_h_to_4h.weight")
                 || name.endsWith("dense_h_to_4h.bias")) {
@@ -97,6 +104,7 @@ final class ShardMerger {
         }
         return switch (rule) {
             case CONCAT0 -> concat(name, shards, 0);
+            case GATED0 -> gate(concat(name, shards, 0), shards.size(), true);
             case CONCAT1 -> concat(name, shards, 1);
             case FIRST -> shards.get(0);
             case MEAN, SUM -> reduce(name, shards, rule == Rule.MEAN);
@@ -184,12 +192,19 @@ final class ShardMerger {
         }
         long[] s = full.shape();
         float[] d = full.toArray();
-        int dim = r == Rule.CONCAT0 ? 0 : r == Rule.CONCAT1 ? 1 : -1;
+        int dim = r == Rule.CONCAT0 || r == Rule.GATED0 ? 0 : r == Rule.CONCAT1 ? 1 : -1;
         if (dim >= 0 && (s.length <= dim || s[dim] % mp != 0)) {
             throw new UserError("tensor " + full.name() + " " + Arrays.toString(s) + " cannot be split "
                     + mp + " ways along dim " + dim);
         }
-        if (r == Rule.CONCAT0) {
+        if (r == Rule.GATED0 && s[0] % (2L * mp) != 0) {
+            throw new UserError("geglu tensor " + full.name() + " " + Arrays.toString(s) + " cannot be split "
+                    + mp + " ways into [x | gate] halves");
+        }
+        if (r == Rule.CONCAT0 || r == Rule.GATED0) {
+            if (r == Rule.GATED0) {
+                d = gate(full, mp, false).toArray();
+            }
             int n = d.length / mp;
             long[] shape = s.clone();
             shape[0] /= mp;
@@ -210,6 +225,25 @@ final class ShardMerger {
             }
         }
         return NamedTensor.of(full.name(), s, d);
+    }
+
+    /**
+     * Reorders the rows of a dim-0 tensor between rank order {@code [x_0 | g_0 | x_1 | g_1 ...]}
+     * (merged shards) and half order {@code [x_0 | x_1 ... | g_0 | g_1 ...]} ({@code toHalves}),
+     * or back; {@code p} blocks per half.
+     */
+    private static NamedTensor gate(NamedTensor t, int p, boolean toHalves) {
+        float[] d = t.toArray();
+        float[] out = new float[d.length];
+        int block = d.length / (2 * p);
+        for (int r = 0; r < p; r++) {
+            for (int half = 0; half < 2; half++) {
+                int rankOrder = (2 * r + half) * block;
+                int halfOrder = (half * p + r) * block;
+                System.arraycopy(d, toHalves ? rankOrder : halfOrder, out, toHalves ? halfOrder : rankOrder, block);
+            }
+        }
+        return NamedTensor.of(t.name(), t.shape(), out);
     }
 
     private static void requireShape(String name, NamedTensor s, long[] shape) {

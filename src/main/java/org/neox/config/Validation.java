@@ -61,6 +61,11 @@ final class Validation {
             throw new UserError("num_attention_heads " + heads
                     + " is not divisible by model_parallel_size " + mp);
         }
+        if (v.get("activation") == ModelArgs.Activation.GEGLU && (int) (4 * 2 / 3.0 * h) % mp != 0) {
+            // GPT-NeoX chunks each rank's share of the int(8h/3)·2 outputs into [x | gate] halves
+            throw new UserError("activation geglu: int(8 * hidden_size / 3) = " + (int) (4 * 2 / 3.0 * h)
+                    + " (hidden_size " + h + ") is not divisible by model_parallel_size " + mp);
+        }
         if (v.integer("num_layers") < pp) {
             throw new UserError("num_layers " + v.get("num_layers")
                     + " is less than pipe_parallel_size " + pp + " (every stage needs a layer)");

@@ -277,6 +277,29 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     }
 
     @Override
+    public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
+        par.forRows(n, 65536, (from, to) -> CpuActivations.forward(kind, x, xOff, out, outOff, from, to));
+    }
+
+    @Override
+    public void activationBackward(ActivationKind kind, float[] x, int xOff, float[] dout, int dOff,
+                                   float[] dx, int dxOff, int n) {
+        par.forRows(n, 65536, (from, to) -> CpuActivations.backward(kind, x, xOff, dout, dOff, dx, dxOff, from, to));
+    }
+
+    @Override
+    public void gegluForward(float[] fc, int fcOff, float[] out, int outOff, int rows, int half) {
+        par.forRows(rows, Math.max(1, 32768 / Math.max(1, half)),
+                (from, to) -> CpuActivations.gegluForward(fc, fcOff, out, outOff, half, from, to));
+    }
+
+    @Override
+    public void gegluBackward(float[] fc, int fcOff, float[] dout, int dOff, float[] dfc, int dfcOff, int rows, int half) {
+        par.forRows(rows, Math.max(1, 32768 / Math.max(1, half)),
+                (from, to) -> CpuActivations.gegluBackward(fc, fcOff, dout, dOff, dfc, dfcOff, half, from, to));
+    }
+
+    @Override
     public void dropoutForward(float[] x, int xOff, float[] out, int outOff, int n, float p, long seed, long counterBase) {
         if (p == 0f) {
             if (x != out || xOff != outOff) {

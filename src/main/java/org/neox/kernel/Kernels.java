@@ -125,6 +125,30 @@ public interface Kernels {
     void geluBackward(float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff, int n, boolean tanh);
 
     /**
+     * {@code out[i] = f(x[i])} for {@code i < n} with the MLP activation {@code kind} (spec §5.4;
+     * {@link ActivationKind} gives each formula). {@code out} may alias {@code x}.
+     */
+    void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n);
+
+    /** {@code dx[i] = dout[i] · f'(x[i])}; x is the forward input; dx may alias dout. */
+    void activationBackward(ActivationKind kind, float[] x, int xOff, float[] dout, int dOff,
+                            float[] dx, int dxOff, int n);
+
+    /**
+     * GPT-NeoX's GEGLU on the bias-added {@code dense_h_to_4h} output: each row of
+     * {@code fc [rows, 2·half]} is {@code [x | gate]} (torch {@code chunk(2, -1)} of the rank-local
+     * output); {@code out[r, j] = x[r, j] · gelu(gate[r, j])} with the exact erf GeLU;
+     * out {@code [rows, half]} may not alias fc.
+     */
+    void gegluForward(float[] fc, int fcOff, float[] out, int outOff, int rows, int half);
+
+    /**
+     * Backward of {@link #gegluForward}: dout {@code [rows, half]}; writes dfc {@code [rows, 2·half]}
+     * rows {@code [dout·gelu(gate) | dout·x·gelu'(gate)]}. dfc may not alias fc or dout.
+     */
+    void gegluBackward(float[] fc, int fcOff, float[] dout, int dOff, float[] dfc, int dfcOff, int rows, int half);
+
+    /**
      * Inverted dropout: {@code out[i] = keep(seed, counterBase+i) ? x[i]/(1−p) : 0}, keep with
      * probability {@code 1−p} per {@link DropoutRng#keep}. {@code p == 0} copies. out may alias x.
      */

@@ -238,6 +238,37 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
+        need(x, xOff, n, "x");
+        need(out, outOff, n, "out");
+        nActFwd(h, x, xOff, out, outOff, n, kind.ordinal());
+    }
+
+    @Override
+    public void activationBackward(ActivationKind kind, float[] x, int xOff, float[] dout, int dOff,
+                                   float[] dx, int dxOff, int n) {
+        need(x, xOff, n, "x");
+        need(dout, dOff, n, "dout");
+        need(dx, dxOff, n, "dx");
+        nActBwd(h, x, xOff, dout, dOff, dx, dxOff, n, kind.ordinal());
+    }
+
+    @Override
+    public void gegluForward(float[] fc, int fcOff, float[] out, int outOff, int rows, int half) {
+        need(fc, fcOff, 2L * rows * half, "fc");
+        need(out, outOff, (long) rows * half, "out");
+        nGegluFwd(h, fc, fcOff, out, outOff, rows, half);
+    }
+
+    @Override
+    public void gegluBackward(float[] fc, int fcOff, float[] dout, int dOff, float[] dfc, int dfcOff, int rows, int half) {
+        need(fc, fcOff, 2L * rows * half, "fc");
+        need(dout, dOff, (long) rows * half, "dout");
+        need(dfc, dfcOff, 2L * rows * half, "dfc");
+        nGegluBwd(h, fc, fcOff, dout, dOff, dfc, dfcOff, rows, half);
+    }
+
+    @Override
     public void dropoutForward(float[] x, int xOff, float[] out, int outOff, int n, float p, long seed, long counterBase) {
         need(x, xOff, n, "x");
         need(out, outOff, n, "out");
@@ -421,6 +452,16 @@ public final class NativeKernels implements Kernels {
 
     private static native void nGeluBwd(long h, float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff,
                                         int n, boolean tanh);
+
+    private static native void nActFwd(long h, float[] x, int xOff, float[] out, int outOff, int n, int kind);
+
+    private static native void nActBwd(long h, float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff,
+                                       int n, int kind);
+
+    private static native void nGegluFwd(long h, float[] fc, int fcOff, float[] out, int outOff, int rows, int half);
+
+    private static native void nGegluBwd(long h, float[] fc, int fcOff, float[] dout, int dOff, float[] dfc, int dfcOff,
+                                         int rows, int half);
 
     private static native void nDropout(long h, float[] x, int xOff, float[] out, int outOff, int n, float p,
                                         long seed, long counterBase);

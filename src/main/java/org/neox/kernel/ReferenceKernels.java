@@ -210,6 +210,45 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
+    public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (float) Activations.value(kind, x[xOff + i]);
+        }
+    }
+
+    @Override
+    public void activationBackward(ActivationKind kind, float[] x, int xOff, float[] dout, int dOff,
+                                   float[] dx, int dxOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dx[dxOff + i] = (float) (dout[dOff + i] * Activations.derivative(kind, x[xOff + i]));
+        }
+    }
+
+    @Override
+    public void gegluForward(float[] fc, int fcOff, float[] out, int outOff, int rows, int half) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < half; j++) {
+                int i = fcOff + r * 2 * half + j;
+                out[outOff + r * half + j] = (float) (fc[i] * Gelu.value(fc[i + half], false));
+            }
+        }
+    }
+
+    @Override
+    public void gegluBackward(float[] fc, int fcOff, float[] dout, int dOff, float[] dfc, int dfcOff, int rows, int half) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < half; j++) {
+                int i = r * 2 * half + j;
+                double x = fc[fcOff + i];
+                double g = fc[fcOff + i + half];
+                double d = dout[dOff + r * half + j];
+                dfc[dfcOff + i] = (float) (d * Gelu.value(g, false));
+                dfc[dfcOff + i + half] = (float) (d * x * Gelu.derivative(g, false));
+            }
+        }
+    }
+
+    @Override
     public void dropoutForward(float[] x, int xOff, float[] out, int outOff, int n, float p, long seed, long counterBase) {
         double s = p == 0f ? 1.0 : 1.0 / (1.0 - p);
         for (int i = 0; i < n; i++) {

@@ -116,7 +116,8 @@ public final class GPTNeoXModel {
     }
 
     private void initialise(long seed) {
-        Initializer init = new Initializer(seed, tp.rank(), tp.size(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd());
+        Initializer init = new Initializer(seed, tp.rank(), tp.size(), spec.numLayers(), spec.hiddenSize(), spec.initMethodStd(),
+                spec.activation() == ModelSpec.Activation.GEGLU);
         float[] p = store.params();
         for (ParamView v : store.views()) {
             boolean table = v.name().endsWith("_embeddings.weight") || v.name().endsWith("final_linear.weight");
@@ -312,7 +313,7 @@ public final class GPTNeoXModel {
             throw new IllegalArgumentException("sequence length " + seq + " exceeds seq_length " + spec.seqLength());
         }
         Dims d = new Dims(batch, seq, spec.hiddenSize(), spec.numHeads() / tp.size(), spec.headDim(),
-                4 * spec.hiddenSize() / tp.size());
+                spec.ffOut() / tp.size(), spec.ffIn() / tp.size());
         if (!d.equals(dims)) {
             slots.clear();
             dims = d;

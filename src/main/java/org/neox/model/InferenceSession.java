@@ -26,6 +26,7 @@ public final class InferenceSession {
     private final int heads;
     private final int hd;
     private final int ff;
+    private final int ffIn;
     private final int vocab;
     private final RotaryTables rotary;
     private final float[] sinusoid;
@@ -45,7 +46,8 @@ public final class InferenceSession {
         this.h = spec.hiddenSize();
         this.heads = spec.numHeads();
         this.hd = spec.headDim();
-        this.ff = 4 * h;
+        this.ff = spec.ffOut();
+        this.ffIn = spec.ffIn();
         this.vocab = spec.paddedVocabSize();
         this.norm = spec.norm();
         Map<String, ParamView> views = new HashMap<>();
@@ -155,8 +157,14 @@ public final class InferenceSession {
             mlpIn = b.ln2;
         }
         linear(mlpIn, n, h, ff, lp.fc1W, lp.fc1B, b.fc);
-        k.geluForward(b.fc, 0, b.fc, 0, n * ff, spec.biasGeluFusion());
-        linear(b.fc, n, ff, h, lp.fc2W, lp.fc2B, b.mlpOut);
+        float[] act = b.fc;
+        if (spec.activation() == ModelSpec.Activation.GEGLU) {
+            k.gegluForward(b.fc, 0, b.act, 0, n, ffIn);
+            act = b.act;
+        } else {
+            k.activationForward(spec.elementwiseActivation(), b.fc, 0, b.fc, 0, n * ff);
+        }
+        linear(act, n, ffIn, h, lp.fc2W, lp.fc2B, b.mlpOut);
         boolean parallel = spec.gptJResidual();
         for (int i = 0; i < n * h; i++) {
             b.x[i] += b.mlpOut[i] + (parallel ? b.attnOut[i] : 0f);
@@ -296,7 +304,7 @@ public final class InferenceSession {
      */
     private Buffers buffers(int n, int len) {
         if (buf == null || buf.rows < n) {
-            buf = new Buffers(Math.max(n, buf == null ? 1 : buf.rows), h, ff);
+            buf = new Buffers(Math.max(n, buf == null ? 1 : buf.rows), h, ff, ffIn);
         }
         long need = (long) heads * n * len;
         if (scores.length < need) {
@@ -326,11 +334,13 @@ public final class InferenceSession {
         final float[] ctx;
         final float[] attnOut;
         final float[] fc;
+        final float[] act;
         final float[] mlpOut;
         final float[] statA;
         final float[] statB;
 
-        Buffers(int rows, int h, int ff) {
+        /** ff: dense_h_to_4h outputs; ffIn: activation width (geglu's output has its own buffer). */
+        Buffers(int rows, int h, int ff, int ffIn) {
             this.rows = rows;
             x = new float[rows * h];
             ln = new float[rows * h];
@@ -343,6 +353,7 @@ public final class InferenceSession {
             ctx = new float[rows * h];
             attnOut = new float[rows * h];
             fc = new float[rows * ff];
+            act = ffIn == ff ? fc : new float[rows * ffIn];
             mlpOut = new float[rows * h];
             statA = new float[rows];
             statB = new float[rows];

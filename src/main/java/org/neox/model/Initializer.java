@@ -21,8 +21,10 @@ final class Initializer {
     private final double std;
     private final int tpRank;
     private final int tpSize;
+    private final boolean geglu;
 
-    Initializer(long seed, int tpRank, int tpSize, int numLayers, int hidden, double std) {
+    Initializer(long seed, int tpRank, int tpSize, int numLayers, int hidden, double std, boolean geglu) {
+        this.geglu = geglu;
         this.seed = seed + 2718;
         this.tpRank = tpRank;
         this.tpSize = tpSize;
@@ -36,7 +38,7 @@ final class Initializer {
      * embedding {@code [rows, h]}) by {@code method}; fans are those of the full tensor.
      */
     void fill(InitMethod method, float[] p, ParamView v) {
-        TensorShards.Layout layout = TensorShards.layout(v.name(), false);
+        TensorShards.Layout layout = TensorShards.layout(v.name(), false, geglu);
         if (tpSize == 1 || layout == TensorShards.Layout.REPLICATED) {
             draw(method, v.name(), v.shape(), p, v.offset());
             return;

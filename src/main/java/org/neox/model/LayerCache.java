@@ -2,7 +2,7 @@ package org.neox.model;
 
 /**
  * Activations one transformer layer keeps from forward for backward (shapes for {@link Dims} d;
- * R = rows, hl = hLocal, f = ffLocal, c = count, s = seq). With activation checkpointing a few
+ * R = rows, hl = hLocal, f = ffLocal, a = actLocal, c = count, s = seq). With activation checkpointing a few
  * of these are shared and refilled by recomputation.
  */
 final class LayerCache {
@@ -19,8 +19,8 @@ final class LayerCache {
     final float[] ln2;      // [R, h]  post_attention_layernorm output
     final float[] ln2A;
     final float[] ln2B;
-    final float[] fc;       // [R, f]  dense_h_to_4h output incl. bias (GeLU input)
-    final float[] act;      // [R, f]  GeLU output
+    final float[] fc;       // [R, f]  dense_h_to_4h output incl. bias (activation input)
+    final float[] act;      // [R, a]  activation output
 
     LayerCache(Dims d, boolean attentionDropout, boolean sequential) {
         int r = d.rows();
@@ -40,7 +40,7 @@ final class LayerCache {
         ln2A = new float[r];
         ln2B = new float[r];
         fc = new float[r * d.ffLocal()];
-        act = new float[r * d.ffLocal()];
+        act = new float[r * d.actLocal()];
     }
 
     long bytes() {

@@ -1,6 +1,7 @@
 package org.neox.model;
 
 import java.util.Locale;
+import org.neox.kernel.ActivationKind;
 
 /**
  * The model hyper-parameters of GPT-NeoX v2.0 that the layers need (spec §5), with the
@@ -138,13 +139,45 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         }
     }
 
-    /** activation values implemented so far. */
+    /** activation values (spec §5.4). */
     public enum Activation {
-        GELU;
+        GELU, GEGLU, RELU, SOFTSIGN, SWISH, MISH;
 
         public static Activation of(String s) {
             return parse(Activation.class, s, "activation");
         }
+    }
+
+    /**
+     * Outputs of {@code dense_h_to_4h}: 4h, or for geglu GPT-NeoX's {@code int(4·2/3·h)·2} (the
+     * same double arithmetic as Python's), so that geglu has about the parameters of a 4h MLP.
+     */
+    public int ffOut() {
+        return activation == Activation.GEGLU ? (int) (4 * 2 / 3.0 * hiddenSize) * 2 : 4 * hiddenSize;
+    }
+
+    /** Inputs of {@code dense_4h_to_h}: the activation's width, half of {@link #ffOut()} for geglu. */
+    public int ffIn() {
+        return activation == Activation.GEGLU ? ffOut() / 2 : ffOut();
+    }
+
+    /** The element-wise kernel of the activation (bias_gelu_fusion picks tanh GeLU); geglu has its own kernel. */
+    public ActivationKind elementwiseActivation() {
+        return switch (activation) {
+            case GELU -> biasGeluFusion ? ActivationKind.GELU_TANH : ActivationKind.GELU;
+            case RELU -> ActivationKind.RELU;
+            case SOFTSIGN -> ActivationKind.SOFTSIGN;
+            case SWISH -> ActivationKind.SWISH;
+            case MISH -> ActivationKind.MISH;
+            case GEGLU -> throw new IllegalStateException("geglu is not element-wise");
+        };
+    }
+
+    public ModelSpec withActivation(Activation a) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, a, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
     }
 
     /** init_method / output_layer_init_method values (spec §5.7). */

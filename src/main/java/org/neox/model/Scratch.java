@@ -2,7 +2,7 @@ package org.neox.model;
 
 /**
  * Work buffers shared by all layers of one model (never live across layers), shapes for
- * {@link Dims} d: R rows, hl = hLocal, f = ffLocal, c·s·s attention scores.
+ * {@link Dims} d: R rows, hl = hLocal, f = ffLocal, a = actLocal, c·s·s attention scores.
  */
 final class Scratch {
     final float[] qkv;      // [R, 3hl] fused projection (forward) / its gradient (backward)
@@ -16,6 +16,7 @@ final class Scratch {
     final float[] branchB;  // [R, h] MLP branch output / gradients
     final float[] dln;      // [R, h]
     final float[] dfc;      // [R, f]
+    final float[] dact;     // [R, a] geglu's output gradient (length 0 when a == f: dfc serves)
 
     Scratch(Dims d) {
         int r = d.rows();
@@ -31,5 +32,6 @@ final class Scratch {
         branchB = new float[r * d.hidden()];
         dln = new float[r * d.hidden()];
         dfc = new float[r * d.ffLocal()];
+        dact = new float[d.actLocal() == d.ffLocal() ? 0 : r * d.actLocal()];
     }
 }

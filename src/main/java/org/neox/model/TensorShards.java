@@ -10,6 +10,12 @@ final class TensorShards {
     enum Layout {
         /** split along dim 0: vocab-parallel tables, column-parallel weights and biases */
         ROWS,
+        /**
+         * geglu's {@code dense_h_to_4h} (spec §5.4): GPT-NeoX chunks each rank's LOCAL output into
+         * {@code [x | gate]}, so rank j holds block j of the full tensor's x half followed by block
+         * j of its gate half (the full tensor being the single-rank layout {@code [x | gate]}).
+         */
+        GATED_ROWS,
         /** split along dim 1: row-parallel weights */
         COLUMNS,
         /** the same full tensor on every rank: norms, position table, sequential row biases */
@@ -21,7 +27,10 @@ final class TensorShards {
     private TensorShards() {
     }
 
-    static Layout layout(String name, boolean parallelResidual) {
+    static Layout layout(String name, boolean parallelResidual, boolean geglu) {
+        if (geglu && name.contains(".dense_h_to_4h.")) {
+            return Layout.GATED_ROWS;
+        }
         if (name.endsWith("word_embeddings.weight") || name.endsWith("final_linear.weight")
                 || name.contains(".query_key_value.") || name.contains(".dense_h_to_4h.")) {
             return Layout.ROWS;
@@ -38,7 +47,7 @@ final class TensorShards {
     /** The full shape of a tensor whose rank-local shard has {@code local} (1-D or 2-D). */
     static int[] fullShape(int[] local, Layout l, int p) {
         int[] s = local.clone();
-        if (l == Layout.ROWS) {
+        if (l == Layout.ROWS || l == Layout.GATED_ROWS) {
             s[0] *= p;
         } else if (l == Layout.COLUMNS) {
             s[1] *= p;
@@ -55,6 +64,11 @@ final class TensorShards {
             case ROWS -> {
                 int n = full.length / p;
                 System.arraycopy(full, rank * n, dst, dstOff, n);
+            }
+            case GATED_ROWS -> {
+                int n = full.length / p / 2;
+                System.arraycopy(full, rank * n, dst, dstOff, n);
+                System.arraycopy(full, full.length / 2 + rank * n, dst, dstOff + n, n);
             }
             case COLUMNS -> {
                 int rows = fullShape[0];

@@ -1,5 +1,6 @@
 package org.neox.model;
 
+import org.neox.kernel.ActivationKind;
 import org.neox.kernel.Kernels;
 import org.neox.kernel.RotaryTables;
 import org.neox.model.ParallelLinear.Kind;
@@ -29,7 +30,8 @@ final class TransformerLayer {
     private Dims d;
     private final boolean parallel;
     private final boolean tiedNorms;
-    private final boolean tanhGelu;
+    /** the element-wise activation, or null for geglu */
+    private final ActivationKind activation;
     private final float hiddenDropout;
     final NormLayer ln1;
     final NormLayer ln2;
@@ -47,7 +49,7 @@ final class TransformerLayer {
         this.attentionDropout = (float) spec.attentionDropout();
         this.parallel = spec.gptJResidual();
         this.tiedNorms = spec.gptJTied();
-        this.tanhGelu = spec.biasGeluFusion();
+        this.activation = spec.activation() == ModelSpec.Activation.GEGLU ? null : spec.elementwiseActivation();
         this.hiddenDropout = (float) spec.hiddenDropout();
         String p = "sequential." + specIndex + ".";
         int h = spec.hiddenSize();
@@ -55,8 +57,8 @@ final class TransformerLayer {
         qkv = new ParallelLinear(Kind.COLUMN, p + "attention.query_key_value", h, 3 * h, true, store, k, tp);
         dense = new ParallelLinear(Kind.ROW, p + "attention.dense", h, h, true, parallel, store, k, tp);
         ln2 = new NormLayer(p + "post_attention_layernorm", spec, store, k);
-        fc1 = new ParallelLinear(Kind.COLUMN, p + "mlp.dense_h_to_4h", h, 4 * h, true, store, k, tp);
-        fc2 = new ParallelLinear(Kind.ROW, p + "mlp.dense_4h_to_h", 4 * h, h, true, parallel, store, k, tp);
+        fc1 = new ParallelLinear(Kind.COLUMN, p + "mlp.dense_h_to_4h", h, spec.ffOut(), true, store, k, tp);
+        fc2 = new ParallelLinear(Kind.ROW, p + "mlp.dense_4h_to_h", spec.ffIn(), h, true, parallel, store, k, tp);
     }
 
     /** Sets the pass shape (batch, seq) for the following forward/backward calls. */
@@ -102,7 +104,11 @@ final class TransformerLayer {
             mlpIn = c.ln2;
         }
         fc1.forward(mlpIn, 0, c.fc, 0, r);
-        k.geluForward(c.fc, 0, c.act, 0, r * d.ffLocal(), tanhGelu);
+        if (activation == null) {
+            k.gegluForward(c.fc, 0, c.act, 0, r, d.actLocal());
+        } else {
+            k.activationForward(activation, c.fc, 0, c.act, 0, r * d.ffLocal());
+        }
         fc2.forward(c.act, 0, sc.branchB, 0, r);
         dropout(sc.branchB, train, seed, SITE_MLP_OUT);
         if (parallel) {
@@ -118,10 +124,15 @@ final class TransformerLayer {
     void backward(float[] dout, float[] x, float[] dx, LayerCache c, Scratch sc, boolean train, long seed) {
         int r = d.rows();
         int n = r * d.hidden();
-        // MLP branch: out = base + drop(fc2(gelu(fc1(mlpIn))))
+        // MLP branch: out = base + drop(fc2(act(fc1(mlpIn))))
         dropoutBackward(dout, sc.branchB, train, seed, SITE_MLP_OUT);
-        fc2.backward(sc.branchB, 0, c.act, 0, sc.dfc, 0, r);
-        k.geluBackward(c.fc, 0, sc.dfc, 0, sc.dfc, 0, r * d.ffLocal(), tanhGelu);
+        if (activation == null) {
+            fc2.backward(sc.branchB, 0, c.act, 0, sc.dact, 0, r);
+            k.gegluBackward(c.fc, 0, sc.dact, 0, sc.dfc, 0, r, d.actLocal());
+        } else {
+            fc2.backward(sc.branchB, 0, c.act, 0, sc.dfc, 0, r);
+            k.activationBackward(activation, c.fc, 0, sc.dfc, 0, sc.dfc, 0, r * d.ffLocal());
+        }
         float[] mlpIn = parallel ? (tiedNorms ? c.ln1 : c.ln2) : c.ln2;
         fc1.backward(sc.dfc, 0, mlpIn, 0, sc.dln, 0, r);
         // dmid: gradient reaching the attention branch output's sum point.

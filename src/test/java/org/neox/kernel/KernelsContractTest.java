@@ -223,6 +223,43 @@ abstract class KernelsContractTest {
         }
     }
 
+    /** Every MLP activation kind, forward and backward, with aliasing; inputs cover softplus's linear range. */
+    @Test
+    void activationsMatchTheReference() {
+        Kernels k = kernels();
+        int n = 40_000;
+        float[] x = rand(n, 4);
+        x[0] = 0f;
+        x[1] = 25f;
+        x[2] = -95f;
+        for (ActivationKind kind : ActivationKind.values()) {
+            float[] a1 = new float[n], a2 = x.clone();
+            REF.activationForward(kind, x, 0, a1, 0, n);
+            k.activationForward(kind, a2, 0, a2, 0, n); // out aliases x
+            close(a1, a2, 2e-5, kind + " forward");
+            float[] d = rand(n, 1), d2 = d.clone();
+            REF.activationBackward(kind, x, 0, d, 0, a1, 0, n);
+            k.activationBackward(kind, x, 0, d2, 0, d2, 0, n); // dx aliases dout
+            close(a1, d2, 2e-5, kind + " backward");
+        }
+    }
+
+    @Test
+    void gegluMatchesTheReference() {
+        Kernels k = kernels();
+        int rows = 300, half = 70;
+        float[] fc = rand(3 + 2 * rows * half, 2);
+        float[] o1 = new float[rows * half + 1], o2 = new float[rows * half + 1];
+        REF.gegluForward(fc, 3, o1, 1, rows, half);
+        k.gegluForward(fc, 3, o2, 1, rows, half);
+        close(o1, o2, 2e-5, "geglu forward");
+        float[] d = rand(rows * half, 1);
+        float[] g1 = new float[2 * rows * half + 2], g2 = new float[2 * rows * half + 2];
+        REF.gegluBackward(fc, 3, d, 0, g1, 2, rows, half);
+        k.gegluBackward(fc, 3, d, 0, g2, 2, rows, half);
+        close(g1, g2, 2e-5, "geglu backward");
+    }
+
     @Test
     void dropoutMatchesTheJavaMask() {
         Kernels k = kernels();

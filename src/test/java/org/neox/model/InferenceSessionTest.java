@@ -34,7 +34,10 @@ class InferenceSessionTest {
                 b.withRotaryPct(0.5),
                 b.withNorm(Norm.RMSNORM, true, false, false, true),
                 b.withNorm(Norm.SCALENORM, true, true, true, false),
-                b.withNorm(Norm.LAYERNORM, false, false, false, false));
+                b.withNorm(Norm.LAYERNORM, false, false, false, false),
+                b.withActivation(ModelSpec.Activation.GEGLU),
+                b.withActivation(ModelSpec.Activation.MISH),
+                b.withActivation(ModelSpec.Activation.RELU));
     }
 
     private static int[] tokens(int n, long seed) {

@@ -65,19 +65,26 @@ class TensorParallelModelTest {
     }
 
     /** Reassembles the full tensor {@code name} from the shards' flat buffers (params or grads). */
-    private static float[] gather(List<Shard> shards, String name, boolean grads, boolean parallelResidual) {
+    private static float[] gather(List<Shard> shards, String name, boolean grads, ModelSpec spec) {
         int p = shards.size();
         ParamView v0 = view(shards.get(0).views(), name);
-        TensorShards.Layout l = TensorShards.layout(name, parallelResidual);
+        TensorShards.Layout l = layout(name, spec);
         int[] full = TensorShards.fullShape(v0.shape(), l, p);
         int n = v0.numel();
-        float[] out = new float[l == TensorShards.Layout.ROWS || l == TensorShards.Layout.COLUMNS ? n * p : n];
+        boolean split = l == TensorShards.Layout.ROWS || l == TensorShards.Layout.GATED_ROWS
+                || l == TensorShards.Layout.COLUMNS;
+        float[] out = new float[split ? n * p : n];
         for (int r = 0; r < p; r++) {
             ParamView v = view(shards.get(r).views(), name);
             float[] src = grads ? shards.get(r).grads() : shards.get(r).params();
             float[] local = Arrays.copyOfRange(src, v.offset(), v.offset() + n);
             switch (l) {
                 case ROWS -> System.arraycopy(local, 0, out, r * n, n);
+                // geglu: this rank's [x_r | gate_r] go to block r of the full x and gate halves
+                case GATED_ROWS -> {
+                    System.arraycopy(local, 0, out, r * n / 2, n / 2);
+                    System.arraycopy(local, n / 2, out, n * p / 2 + r * n / 2, n / 2);
+                }
                 case COLUMNS -> {
                     int cols = full[1] / p;
                     for (int row = 0; row < full[0]; row++) {
@@ -102,6 +109,10 @@ class TensorParallelModelTest {
         return out;
     }
 
+    private static TensorShards.Layout layout(String name, ModelSpec spec) {
+        return TensorShards.layout(name, spec.gptJResidual(), spec.activation() == ModelSpec.Activation.GEGLU);
+    }
+
     private static ParamView view(List<ParamView> views, String name) {
         return views.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
     }
@@ -124,14 +135,14 @@ class TensorParallelModelTest {
         for (ParamView v : whole.views()) {
             float[] p = Arrays.copyOfRange(single.params(), v.offset(), v.offset() + v.numel());
             float[] g = Arrays.copyOfRange(single.grads(), v.offset(), v.offset() + v.numel());
-            boolean summed = TensorShards.layout(v.name(), spec.gptJResidual()) == TensorShards.Layout.SUMMED;
-            float[] gp = gather(shards, v.name(), false, spec.gptJResidual());
+            boolean summed = layout(v.name(), spec) == TensorShards.Layout.SUMMED;
+            float[] gp = gather(shards, v.name(), false, spec);
             if (summed) {
                 ModelBehaviourTest.assertClose(p, gp, 1e-6, what + " initial " + v.name());
             } else {
                 assertArrayEquals(p, gp, what + " initial " + v.name());
             }
-            float[] gg = gather(shards, v.name(), true, spec.gptJResidual());
+            float[] gg = gather(shards, v.name(), true, spec);
             for (int i = 0; i < g.length; i++) {
                 assertTrue(Math.abs(g[i] - gg[i]) <= 1e-5 * (Math.abs(g[i]) + gradScale * 1e-2),
                         what + " gradient " + v.name() + "[" + i + "]: " + g[i] + " vs " + gg[i]);
@@ -161,6 +172,19 @@ class TensorParallelModelTest {
                 .withNorm(ModelSpec.Norm.LAYERNORM, true, false, false, false).withDropout(0.0, 0.1);
         check(spec, ReferenceKernels::new, 2);
         check(spec.withNorm(ModelSpec.Norm.RMSNORM, true, true, false, true), () -> new CpuKernels(1), 4);
+    }
+
+    /**
+     * geglu over tensor ranks: each rank chunks its LOCAL dense_h_to_4h output into [x | gate]
+     * (GPT-NeoX's semantics) and still matches the single-rank model whose full tensor is [x | gate].
+     * h = 24: int(8h/3) = 64 splits 2 and 4 ways.
+     */
+    @Test
+    void gegluMatchesSingleRank() throws Exception {
+        ModelSpec spec = ModelSpec.defaults(2, 24, 4, 8, TinyModels.VOCAB).withActivation(ModelSpec.Activation.GEGLU)
+                .withDropout(0.0, 0.1);
+        check(spec, ReferenceKernels::new, 2);
+        check(spec.withNorm(ModelSpec.Norm.LAYERNORM, true, false, false, false), () -> new CpuKernels(1), 4);
     }
 
     /** The vocab-parallel cross-entropy uses only kernel calls the native backend implements too. */

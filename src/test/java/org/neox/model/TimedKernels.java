@@ -1,5 +1,6 @@
 package org.neox.model;
 
+import org.neox.kernel.ActivationKind;
 import org.neox.kernel.Kernels;
 
 /**
@@ -143,6 +144,34 @@ final class TimedKernels implements Kernels {
         long t0 = t();
         k.geluBackward(x, xOff, d, dOff, dx, dxOff, n, tanh);
         ew("geluBackward", t0);
+    }
+
+    @Override
+    public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
+        long t0 = t();
+        k.activationForward(kind, x, xOff, out, outOff, n);
+        ew("activationForward", t0);
+    }
+
+    @Override
+    public void activationBackward(ActivationKind kind, float[] x, int xOff, float[] d, int dOff, float[] dx, int dxOff, int n) {
+        long t0 = t();
+        k.activationBackward(kind, x, xOff, d, dOff, dx, dxOff, n);
+        ew("activationBackward", t0);
+    }
+
+    @Override
+    public void gegluForward(float[] fc, int fcOff, float[] out, int outOff, int rows, int half) {
+        long t0 = t();
+        k.gegluForward(fc, fcOff, out, outOff, rows, half);
+        ew("gegluForward", t0);
+    }
+
+    @Override
+    public void gegluBackward(float[] fc, int fcOff, float[] d, int dOff, float[] dfc, int dfcOff, int rows, int half) {
+        long t0 = t();
+        k.gegluBackward(fc, fcOff, d, dOff, dfc, dfcOff, rows, half);
+        ew("gegluBackward", t0);
     }
 
     @Override

@@ -109,6 +109,44 @@ class HfExportForwardTest {
         assertTrue(!Files.exists(dir.resolve("bad/latest")));
     }
 
+    /** relu, swish (HF silu) and mish export as HF hidden_act and give check_hf.py's logits. */
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "swish", "mish"})
+    void exportedActivationGivesTheSameLogits(String activation) throws IOException, InterruptedException {
+        PythonNumpy.require();
+        Path prefix = TinyRuns.corpus(dir);
+        Files.writeString(dir.resolve("a.yml"), """
+                {
+                  "num-layers": 1, "hidden-size": 32, "num-attention-heads": 4, "activation": "%s",
+                  "seq-length": 16, "max-position-embeddings": 16, "pos-emb": "rotary",
+                  "no-weight-tying": true, "tokenizer-type": "CharLevelTokenizer",
+                  "data-path": "%s", "train_micro_batch_size_per_gpu": 4,
+                  "optimizer": {"type": "Adam", "params": {"lr": 1.0e-2}},
+                  "train-iters": 4, "hidden-dropout": 0.0, "attention-dropout": 0.0,
+                  "eval-interval": 100, "eval-iters": 1, "save": "%s", "checkpoint-factor": 4,
+                }
+                """.formatted(activation, prefix, dir.resolve("ckpt")));
+        NeoXArgs args = TinyRuns.load(dir, "a.yml", Map.of());
+        Trainer trainer = TinyRuns.trainer(args);
+        trainer.run();
+        Path hf = dir.resolve("hf");
+        assertEquals(0, Main.run("convert", "to-hf", "--checkpoint", dir.resolve("ckpt").toString(),
+                "--output", hf.toString()));
+        int[] tokens = {72, 101, 108, 108, 111};
+        int vocab = args.tokenizer().paddedVocabSize();
+        float[] ours = new float[tokens.length * vocab];
+        trainer.model().logits(tokens, 1, tokens.length, ours);
+        JsonNode theirs = runCheckScript(hf, tokens);
+        for (int t = 0; t < tokens.length; t++) {
+            for (int v = 0; v < vocab; v++) {
+                double a = ours[t * vocab + v];
+                double b = theirs.get("logits").get(t).get(v).asDouble();
+                assertTrue(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)),
+                        activation + " position " + t + " token " + v + ": neox " + a + " vs check_hf.py " + b);
+            }
+        }
+    }
+
     private static int[] argmaxOf(float[] logits, int rows, int vocab) {
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {

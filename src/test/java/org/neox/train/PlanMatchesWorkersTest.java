@@ -27,16 +27,21 @@ class PlanMatchesWorkersTest {
     Path dir;
 
     private NeoXArgs args(int pp, int mp, boolean untied, String method) throws IOException {
+        return args(pp, mp, untied, method, "gelu", 32);
+    }
+
+    private NeoXArgs args(int pp, int mp, boolean untied, String method, String activation, int hidden)
+            throws IOException {
         String yml = """
                 {
-                  "num-layers": 5, "hidden-size": 32, "num-attention-heads": 4,
+                  "num-layers": 5, "hidden-size": %d, "num-attention-heads": 4, "activation": "%s",
                   "seq-length": 32, "max-position-embeddings": 32, "pos-emb": "learned",
                   "no-weight-tying": %s, "padded-vocab-size": 512,
                   "pipe-parallel-size": %d, "model-parallel-size": %d, "pipe-partition-method": "%s",
                   "train_micro_batch_size_per_gpu": 2, "gradient_accumulation_steps": 4,
                   "optimizer": {"type": "Adam", "params": {"lr": 3.0e-3}}, "train-iters": 1
                 }
-                """.formatted(untied, pp, mp, method);
+                """.formatted(hidden, activation, untied, pp, mp, method);
         Files.writeString(dir.resolve("p.yml"), yml);
         return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("p.yml"),
                 new ResourceOptions(null, null, null, null, pp * mp), OptionalInt.empty(), Map.of()));
@@ -70,6 +75,27 @@ class PlanMatchesWorkersTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * geglu: dense_h_to_4h [int(8h/3)·2, h] and dense_4h_to_h [h, int(8h/3)] as in GPT-NeoX; for
+     * h = 24 that is [128, 24] and [24, 64], so a layer has 4·24 (norms) + 3·24·24+72 + 24·24+24
+     * + 128·24+128 + 24·64+24 = 7256 parameters, the plan says so, and each rank holds its share.
+     */
+    @Test
+    void gegluLayerParametersMatchThePlanAndTheModel() throws IOException {
+        for (int mp : new int[] {1, 2, 4}) {
+            NeoXArgs a = args(1, mp, true, "parameters", "geglu", 24);
+            ModelSpec spec = ModelSpecs.from(a);
+            assertEquals(128, spec.ffOut());
+            assertEquals(64, spec.ffIn());
+            LayerSpecs specs = new LayerSpecs(a, spec.paddedVocabSize());
+            assertEquals(7256, specs.specs().get(2).params());
+            TrainingPlan plan = TrainingPlan.of(a, spec.paddedVocabSize());
+            List<Communicator> tensor = LocalCommunicator.create(mp);
+            GPTNeoXModel model = new GPTNeoXModel(spec, new ReferenceKernels(), tensor.get(0), 1, 0, specs.specs().size());
+            assertEquals(plan.stages().get(0).paramsPerRank(), model.parameterCount(), "mp " + mp);
         }
     }
 }
