@@ -203,20 +203,6 @@ JNIEXPORT void JFN(nBiasGrad)(JNIEnv *env, jclass cls, jlong h, jfloatArray dy, 
     RUN(OPS->bias_grad(pd, pb, rows, cols));
 }
 
-JNIEXPORT void JFN(nGeluFwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray out,
-                             jint outOff, jint n, jboolean tanh) {
-    BEGIN;
-    float *px = F(x, xOff, 0), *po = F(out, outOff, 1);
-    RUN(OPS->gelu_fwd(px, po, n, tanh));
-}
-
-JNIEXPORT void JFN(nGeluBwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray d,
-                             jint dOff, jfloatArray dx, jint dxOff, jint n, jboolean tanh) {
-    BEGIN;
-    float *px = F(x, xOff, 0), *pd = F(d, dOff, 0), *pdx = F(dx, dxOff, 1);
-    RUN(OPS->gelu_bwd(px, pd, pdx, n, tanh));
-}
-
 JNIEXPORT void JFN(nActFwd)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray out,
                             jint outOff, jint n, jint kind) {
     BEGIN;

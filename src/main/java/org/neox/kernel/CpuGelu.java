@@ -1,6 +1,6 @@
 package org.neox.kernel;
 
-/** Float GeLU loops over {@code [from, to)} of a flat range (see {@link Kernels#geluForward}). */
+/** Float GeLU loops over {@code [from, to)} of a flat range (see {@link Kernels#activationForward}). */
 final class CpuGelu {
     private static final float K = 0.79788456f;
     private static final float C = 0.044715f;

@@ -267,16 +267,6 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     }
 
     @Override
-    public void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh) {
-        par.forRows(n, 65536, (from, to) -> CpuGelu.forward(x, xOff, out, outOff, from, to, tanh));
-    }
-
-    @Override
-    public void geluBackward(float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff, int n, boolean tanh) {
-        par.forRows(n, 65536, (from, to) -> CpuGelu.backward(x, xOff, dout, dOff, dx, dxOff, from, to, tanh));
-    }
-
-    @Override
     public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
         par.forRows(n, 65536, (from, to) -> CpuActivations.forward(kind, x, xOff, out, outOff, from, to));
     }

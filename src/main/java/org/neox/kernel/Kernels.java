@@ -115,16 +115,6 @@ public interface Kernels {
     void biasGrad(float[] dy, int dyOff, float[] db, int dbOff, int rows, int cols);
 
     /**
-     * {@code out[i] = gelu(x[i])} for {@code i < n}; {@code tanh} selects the approximation
-     * {@code 0.5x(1+tanh(0.79788456·x·(1+0.044715x²)))} (bias_gelu_fusion), else exact
-     * {@code 0.5x(1+erf(x/√2))}. {@code out} may alias {@code x}.
-     */
-    void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh);
-
-    /** {@code dx[i] = dout[i] · gelu'(x[i])}; x is the forward input; dx may alias dout. */
-    void geluBackward(float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff, int n, boolean tanh);
-
-    /**
      * {@code out[i] = f(x[i])} for {@code i < n} with the MLP activation {@code kind} (spec §5.4;
      * {@link ActivationKind} gives each formula). {@code out} may alias {@code x}.
      */

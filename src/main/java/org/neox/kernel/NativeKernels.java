@@ -223,21 +223,6 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh) {
-        need(x, xOff, n, "x");
-        need(out, outOff, n, "out");
-        nGeluFwd(h, x, xOff, out, outOff, n, tanh);
-    }
-
-    @Override
-    public void geluBackward(float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff, int n, boolean tanh) {
-        need(x, xOff, n, "x");
-        need(dout, dOff, n, "dout");
-        need(dx, dxOff, n, "dx");
-        nGeluBwd(h, x, xOff, dout, dOff, dx, dxOff, n, tanh);
-    }
-
-    @Override
     public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
         need(x, xOff, n, "x");
         need(out, outOff, n, "out");
@@ -447,11 +432,6 @@ public final class NativeKernels implements Kernels {
     private static native void nBiasAdd(long h, float[] x, int xOff, float[] b, int bOff, int rows, int cols);
 
     private static native void nBiasGrad(long h, float[] dy, int dyOff, float[] db, int dbOff, int rows, int cols);
-
-    private static native void nGeluFwd(long h, float[] x, int xOff, float[] out, int outOff, int n, boolean tanh);
-
-    private static native void nGeluBwd(long h, float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff,
-                                        int n, boolean tanh);
 
     private static native void nActFwd(long h, float[] x, int xOff, float[] out, int outOff, int n, int kind);
 

@@ -196,20 +196,6 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
-    public void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh) {
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = (float) Gelu.value(x[xOff + i], tanh);
-        }
-    }
-
-    @Override
-    public void geluBackward(float[] x, int xOff, float[] dout, int dOff, float[] dx, int dxOff, int n, boolean tanh) {
-        for (int i = 0; i < n; i++) {
-            dx[dxOff + i] = (float) (dout[dOff + i] * Gelu.derivative(x[xOff + i], tanh));
-        }
-    }
-
-    @Override
     public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             out[outOff + i] = (float) Activations.value(kind, x[xOff + i]);

@@ -126,14 +126,14 @@ class CpuKernelsTest {
         REF.biasGrad(x, 0, db1, 0, rows, cols);
         CPU.biasGrad(x, 0, db2, 0, rows, cols);
         close(db1, db2, 1e-4);
-        for (boolean tanh : new boolean[] {false, true}) {
+        for (ActivationKind gelu : new ActivationKind[] {ActivationKind.GELU, ActivationKind.GELU_TANH}) {
             float[] g1 = new float[n], g2 = new float[n];
-            REF.geluForward(x, 0, g1, 0, n, tanh);
-            CPU.geluForward(x, 0, g2, 0, n, tanh);
+            REF.activationForward(gelu, x, 0, g1, 0, n);
+            CPU.activationForward(gelu, x, 0, g2, 0, n);
             close(g1, g2, 1e-5); // erfFast: 1.5e-7 absolute on erf, times |x| <= ~12
             float[] d = rand(n, 1);
-            REF.geluBackward(x, 0, d, 0, g1, 0, n, tanh);
-            CPU.geluBackward(x, 0, d, 0, g2, 0, n, tanh);
+            REF.activationBackward(gelu, x, 0, d, 0, g1, 0, n);
+            CPU.activationBackward(gelu, x, 0, d, 0, g2, 0, n);
             close(g1, g2, 1e-5);
         }
         float[] d1 = new float[n], d2 = new float[n];

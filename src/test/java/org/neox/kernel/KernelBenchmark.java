@@ -89,8 +89,8 @@ public final class KernelBenchmark {
         row("layernorm bwd [2048,768]", reps, nat, cpu,
                 k -> k.layerNormBackward(x, 0, x, 0, w, 0, mean, rstd, o, 0, dw, 0, db, 0, rows, h));
         float[] g = rand(rows * 4 * h, r), go = new float[g.length];
-        row("gelu fwd (erf) [2048,3072]", reps, nat, cpu, k -> k.geluForward(g, 0, go, 0, g.length, false));
-        row("gelu bwd (erf) [2048,3072]", reps, nat, cpu, k -> k.geluBackward(g, 0, g, 0, go, 0, g.length, false));
+        row("gelu fwd (erf) [2048,3072]", reps, nat, cpu, k -> k.activationForward(ActivationKind.GELU, g, 0, go, 0, g.length));
+        row("gelu bwd (erf) [2048,3072]", reps, nat, cpu, k -> k.activationBackward(ActivationKind.GELU, g, 0, g, 0, go, 0, g.length));
         row("bias add [2048,3072]", reps, nat, cpu, k -> k.biasAdd(go, 0, w, 0, rows * 4, h));
         int v = 50304, lr = 512;
         float[] logits = rand(lr * v, r), loss = new float[lr], lse = new float[lr], dl = new float[lr];

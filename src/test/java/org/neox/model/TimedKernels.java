@@ -133,20 +133,6 @@ final class TimedKernels implements Kernels {
     }
 
     @Override
-    public void geluForward(float[] x, int xOff, float[] out, int outOff, int n, boolean tanh) {
-        long t0 = t();
-        k.geluForward(x, xOff, out, outOff, n, tanh);
-        ew("geluForward", t0);
-    }
-
-    @Override
-    public void geluBackward(float[] x, int xOff, float[] d, int dOff, float[] dx, int dxOff, int n, boolean tanh) {
-        long t0 = t();
-        k.geluBackward(x, xOff, d, dOff, dx, dxOff, n, tanh);
-        ew("geluBackward", t0);
-    }
-
-    @Override
     public void activationForward(ActivationKind kind, float[] x, int xOff, float[] out, int outOff, int n) {
         long t0 = t();
         k.activationForward(kind, x, xOff, out, outOff, n);
