@@ -10,6 +10,12 @@ import org.neox.kernel.RotaryTables;
  * {@code softmax(scale·q·kᵀ, causal)} (fused kernel), attention dropout, {@code ctx = P·v},
  * merged back to rows {@code [R, hl]} (column {@code head·hd + dim}).
  *
+ * <p>With ALiBi (per-head {@code slopes} of this rank) the order is GPT-NeoX's: the score GEMM
+ * scales by {@code 1/√hd} (its {@code baddbmm alpha}), the bias {@code −slope·(i−j)} is added,
+ * and the softmax runs with scale 1; backward, the softmax gradient (scale 1) is the gradient of
+ * the scaled scores (the bias has no parameters) and the dq/dk GEMMs scale by {@code 1/√hd}.
+ * Without ALiBi the softmax kernel applies the scale and the GEMMs use 1.
+ *
  * <p>Triangle mode computes, per block of {@link #block} query rows {@code [i0, i1)}, only the
  * key columns {@code [0, i1)}: scores, softmax, {@code P·v} and all their gradients touch the
  * blocks on or below the diagonal (about {@code (n+1)/2n} of the square for n blocks). Each
@@ -28,16 +34,24 @@ final class AttentionCore {
     private final Kernels k;
     private final Dims d;
     private final RotaryTables rotary;
+    /** ALiBi slopes of this rank's heads, or null */
+    private final float[] alibi;
+    /** alpha of the score GEMM and of the dq/dk GEMMs */
+    private final float qkAlpha;
+    /** scale the softmax kernels apply */
     private final float scale;
     private final boolean triangle;
     private final float dropout;
     private final int blk;
 
-    AttentionCore(Kernels k, Dims d, RotaryTables rotary, boolean triangle, float attentionDropout) {
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, boolean triangle, float attentionDropout) {
         this.k = k;
         this.d = d;
         this.rotary = rotary;
-        this.scale = (float) (1.0 / Math.sqrt(d.headDim()));
+        this.alibi = alibiSlopes;
+        float norm = (float) (1.0 / Math.sqrt(d.headDim()));
+        this.qkAlpha = alibiSlopes != null ? norm : 1f;
+        this.scale = alibiSlopes != null ? 1f : norm;
         this.triangle = triangle;
         this.dropout = attentionDropout;
         this.blk = block(d.seq());
@@ -55,12 +69,14 @@ final class AttentionCore {
         int n = d.count();
         float[] pd = c.probs;
         if (triangle) {
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, 1f, c.q, i0 * hd, hd, s * hd,
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, qkAlpha, c.q, i0 * hd, hd, s * hd,
                     c.k, 0, hd, s * hd, 0f, c.probs, i0 * s, s, s * s, n));
+            addAlibi(c.probs);
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
             zeroAboveDiagonalInBlocks(c.probs);
         } else {
-            k.gemmBatched(false, true, s, s, hd, 1f, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
+            k.gemmBatched(false, true, s, s, hd, qkAlpha, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
+            addAlibi(c.probs);
             k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
         }
         if (train && dropout > 0f) {
@@ -102,21 +118,28 @@ final class AttentionCore {
         if (triangle) {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             zeroAboveDiagonalInBlocks(dp);
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, 1f, dp, i0 * s, s, s * s,
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, qkAlpha, dp, i0 * s, s, s * s,
                     c.k, 0, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
             java.util.Arrays.fill(sc.dk, 0f);
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, dp, i0 * s, s, s * s,
+            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, qkAlpha, dp, i0 * s, s, s * s,
                     c.q, i0 * hd, hd, s * hd, 1f, sc.dk, 0, hd, s * hd, n));
         } else {
             k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
-            k.gemmBatched(false, false, s, hd, s, 1f, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);
-            k.gemmBatched(true, false, s, hd, s, 1f, dp, 0, s * s, c.q, 0, s * hd, 0f, sc.dk, 0, s * hd, n);
+            k.gemmBatched(false, false, s, hd, s, qkAlpha, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);
+            k.gemmBatched(true, false, s, hd, s, qkAlpha, dp, 0, s * s, c.q, 0, s * hd, 0f, sc.dk, 0, s * hd, n);
         }
         if (rotary != null) {
             k.rotaryBackward(sc.dq, 0, n, s, hd, rotary.rd(), rotary.cos(), rotary.sin());
             k.rotaryBackward(sc.dk, 0, n, s, hd, rotary.rd(), rotary.cos(), rotary.sin());
         }
         merge(sc.dq, sc.dk, sc.dv, dqkv);
+    }
+
+    /** Scores {@code [count, s, s]} += the ALiBi bias on and below the diagonal (no-op without ALiBi). */
+    private void addAlibi(float[] scores) {
+        if (alibi != null) {
+            Alibi.addBias(scores, 0, d.count(), d.seq(), d.seq(), 0, alibi);
+        }
     }
 
     /** One block {@code [from, to)} of query rows (or key columns), for all matrices at once. */

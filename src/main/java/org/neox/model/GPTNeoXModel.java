@@ -67,13 +67,14 @@ public final class GPTNeoXModel {
         RotaryTables rotary = spec.posEmb() == PosEmb.ROTARY
                 ? RotaryTables.of(spec.seqLength(), RotaryTables.rotaryDims(spec.headDim(), spec.rotaryPct()),
                 spec.rotaryEmbBase()) : null;
+        float[] alibi = spec.posEmb() == PosEmb.ALIBI ? Alibi.rankSlopes(spec.numHeads(), tp.size(), tp.rank()) : null;
         boolean last = endSpec == total;
         boolean needsEmbedding = firstSpec == 0 || (last && !spec.noWeightTying());
         embedding = needsEmbedding ? new EmbeddingLayer(spec, store, kernels, tp) : null;
         this.layerStart = Math.max(0, firstSpec - 2);
         int layerEnd = Math.min(spec.numLayers(), endSpec - 2);
         for (int i = layerStart; i < layerEnd; i++) {
-            layers.add(new TransformerLayer(i, spec, rotary, store, kernels, tp));
+            layers.add(new TransformerLayer(i, spec, rotary, alibi, store, kernels, tp));
         }
         head = last ? new OutputHead(spec, store, kernels, tp, embedding) : null;
         store.allocate();

@@ -29,6 +29,8 @@ public final class InferenceSession {
     private final int ffIn;
     private final int vocab;
     private final RotaryTables rotary;
+    /** ALiBi slopes of all heads, or null */
+    private final float[] alibi;
     private final float[] sinusoid;
     private final int wordOff;
     private final int posOff;
@@ -65,6 +67,7 @@ public final class InferenceSession {
         this.sinusoid = spec.posEmb() == PosEmb.SINUSOIDAL ? EmbeddingLayer.sinusoidTable(spec.seqLength(), h) : null;
         this.rotary = spec.posEmb() == PosEmb.ROTARY ? RotaryTables.of(spec.seqLength(),
                 RotaryTables.rotaryDims(hd, spec.rotaryPct()), spec.rotaryEmbBase()) : null;
+        this.alibi = spec.posEmb() == PosEmb.ALIBI ? Alibi.rankSlopes(heads, 1, 0) : null;
         this.layers = new LayerParams[spec.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             String pre = "sequential." + ModelSpec.layerSpecIndex(i) + ".";
@@ -174,7 +177,7 @@ public final class InferenceSession {
     /**
      * Splits the head-interleaved {@code qkv [n, heads·3·hd]} into {@code q, k, v [heads, n, hd]},
      * rotates q and k at their absolute positions, appends k and v to the cache, then
-     * {@code ctx = softmax(q·Kᵀ/√hd, causal)·V} over all cached positions → {@code b.ctx [n, h]}.
+     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi], causal)·V} over all cached positions → {@code b.ctx [n, h]}.
      */
     private void attention(float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
         for (int t = 0; t < n; t++) {
@@ -198,8 +201,16 @@ public final class InferenceSession {
             System.arraycopy(b.vNew, hh * n * hd, vc, (hh * cap + pos0) * hd, n * hd);
         }
         int len = pos0 + n;
-        k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
-        maskedSoftmax(scores, heads, n, len, pos0, (float) (1.0 / Math.sqrt(hd)));
+        float norm = (float) (1.0 / Math.sqrt(hd));
+        if (alibi != null) {
+            // GPT-NeoX's order: scaled scores, + bias −slope·(i−j) at absolute query position i, softmax
+            k.gemmBatched(false, true, n, len, hd, norm, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
+            Alibi.addBias(scores, 0, heads, n, len, pos0, alibi);
+            maskedSoftmax(scores, heads, n, len, pos0, 1f);
+        } else {
+            k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
+            maskedSoftmax(scores, heads, n, len, pos0, norm);
+        }
         k.gemmBatched(false, false, n, hd, len, 1f, scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
         for (int hh = 0; hh < heads; hh++) {
             for (int t = 0; t < n; t++) {

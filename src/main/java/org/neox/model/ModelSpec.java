@@ -121,9 +121,9 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                 attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
     }
 
-    /** pos_emb values; alibi and rpe are not implemented. */
+    /** pos_emb values; rpe is not implemented. */
     public enum PosEmb {
-        LEARNED, ROTARY, SINUSOIDAL, NONE;
+        LEARNED, ROTARY, SINUSOIDAL, ALIBI, NONE;
 
         public static PosEmb of(String s) {
             return parse(PosEmb.class, s, "pos_emb");

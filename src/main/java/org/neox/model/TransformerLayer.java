@@ -25,6 +25,8 @@ final class TransformerLayer {
     final int specIndex;
     private final Kernels k;
     private final RotaryTables rotary;
+    /** ALiBi slopes of this rank's heads, or null */
+    private final float[] alibiSlopes;
     private final boolean triangle;
     private final float attentionDropout;
     private Dims d;
@@ -41,10 +43,12 @@ final class TransformerLayer {
     final ParallelLinear fc2;
     private AttentionCore attention;
 
-    TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, ParamStore store, Kernels k, TensorParallel tp) {
+    TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, ParamStore store, Kernels k,
+                     TensorParallel tp) {
         this.specIndex = ModelSpec.layerSpecIndex(layer);
         this.k = k;
         this.rotary = rotary;
+        this.alibiSlopes = alibiSlopes;
         this.triangle = spec.useTriangleAttn();
         this.attentionDropout = (float) spec.attentionDropout();
         this.parallel = spec.gptJResidual();
@@ -65,7 +69,7 @@ final class TransformerLayer {
     void bind(Dims dims) {
         if (!dims.equals(d)) {
             d = dims;
-            attention = new AttentionCore(k, dims, rotary, triangle, attentionDropout);
+            attention = new AttentionCore(k, dims, rotary, alibiSlopes, triangle, attentionDropout);
         }
     }
 
