@@ -38,6 +38,9 @@ class GradientCheckTest {
                         base.withRotaryPct(0.5).withMemory(false, 1, true).withDropout(0.1, 0.1)),
                 Arguments.of("no-posemb-checkpointed",
                         base.withPosEmb(PosEmb.NONE).withMemory(true, 1, false).withDropout(0.0, 0.2)),
+                Arguments.of("alibi", base.withPosEmb(PosEmb.ALIBI)),
+                Arguments.of("alibi-triangle-dropout",
+                        base.withPosEmb(PosEmb.ALIBI).withMemory(false, 1, true).withDropout(0.1, 0.0)),
                 Arguments.of("relu", base.withActivation(Activation.RELU)),
                 Arguments.of("softsign", base.withActivation(Activation.SOFTSIGN)),
                 Arguments.of("swish-parallel", base.withActivation(Activation.SWISH)
