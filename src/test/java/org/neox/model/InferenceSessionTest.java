@@ -31,6 +31,8 @@ class InferenceSessionTest {
         return List.of(b,
                 b.withPosEmb(PosEmb.LEARNED),
                 b.withPosEmb(PosEmb.SINUSOIDAL),
+                b.withPosEmb(PosEmb.ALIBI),
+                b.withPosEmb(PosEmb.ALIBI).withMemory(false, 1, true),
                 b.withRotaryPct(0.5),
                 b.withNorm(Norm.RMSNORM, true, false, false, true),
                 b.withNorm(Norm.SCALENORM, true, true, true, false),

@@ -187,6 +187,20 @@ class TensorParallelModelTest {
         check(spec.withNorm(ModelSpec.Norm.LAYERNORM, true, false, false, false), () -> new CpuKernels(1), 4);
     }
 
+    /**
+     * ALiBi: each rank biases its heads with their slopes of the full head count (6 heads, not a
+     * power of two, 3 per rank at mp = 2; one head per rank at mp = 4, triangle blocks).
+     */
+    @Test
+    void alibiMatchesSingleRank() throws Exception {
+        ModelSpec spec = ModelSpec.defaults(2, 24, 6, 8, TinyModels.VOCAB).withPosEmb(ModelSpec.PosEmb.ALIBI)
+                .withDropout(0.0, 0.1);
+        check(spec, ReferenceKernels::new, 2);
+        ModelSpec four = ModelSpec.defaults(2, 16, 4, 8, TinyModels.VOCAB).withPosEmb(ModelSpec.PosEmb.ALIBI)
+                .withMemory(false, 1, true).withDropout(0.0, 0.1);
+        check(four, () -> new CpuKernels(1), 4);
+    }
+
     /** The vocab-parallel cross-entropy uses only kernel calls the native backend implements too. */
     @Test
     void nativeKernelsMatchSingleRank() throws Exception {
