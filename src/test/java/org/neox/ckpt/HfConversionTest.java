@@ -180,6 +180,14 @@ class HfConversionTest {
         UserError e = assertThrows(UserError.class, () -> HfExporter.export(store.open(1), dir.resolve("o"),
                 DType.F32, OptionalInt.empty()));
         assertTrue(e.getMessage().contains("pos_emb is learned"), e.getMessage());
+        // HF GPTNeoX has no ALiBi: one line naming the key and the value
+        ObjectNode alibi = TinyCheckpoints.config(1, 8, 12, false, true).put("pos_emb", "alibi");
+        CheckpointStore alibiStore = TinyCheckpoints.save(dir.resolve("a"), alibi,
+                TinyCheckpoints.randomFull(alibi, 6), Topology.SINGLE, 1);
+        UserError a = assertThrows(UserError.class, () -> HfExporter.export(alibiStore.open(1), dir.resolve("oa"),
+                DType.F32, OptionalInt.empty()));
+        assertEquals("config key pos_emb is alibi; HF GPTNeoX supports rotary only", a.getMessage());
+        assertFalse(Files.exists(dir.resolve("oa")), "nothing written");
         Files.createDirectories(dir.resolve("full"));
         Files.writeString(dir.resolve("full").resolve("x"), "x");
         UserError o = assertThrows(UserError.class, () -> HfExporter.export(store.open(1), dir.resolve("full"),
