@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,22 +26,7 @@ class ActivationTrainTest {
     Path dir;
 
     private NeoXArgs config(Map<String, String> overrides) throws IOException {
-        Path prefix = TinyRuns.corpus(dir);
-        String yml = """
-                {
-                  "num-layers": 1, "hidden-size": 32, "num-attention-heads": 4,
-                  "seq-length": 16, "max-position-embeddings": 16, "pos-emb": "rotary",
-                  "no-weight-tying": true, "tokenizer-type": "CharLevelTokenizer",
-                  "data-path": "%s", "split": "949,50,1",
-                  "train_micro_batch_size_per_gpu": 4, "gradient_accumulation_steps": 1,
-                  "optimizer": {"type": "Adam", "params": {"lr": 1.0e-2}},
-                  "train-iters": 8, "hidden-dropout": 0.0, "attention-dropout": 0.0,
-                  "eval-interval": 100, "eval-iters": 1, "log-interval": 1,
-                  "log-dir": "%s"
-                }
-                """.formatted(prefix, dir.resolve("logs"));
-        Files.writeString(dir.resolve("a.yml"), yml);
-        return TinyRuns.load(dir, "a.yml", overrides);
+        return TinyRuns.quickConfig(dir, "a", overrides);
     }
 
     @Test

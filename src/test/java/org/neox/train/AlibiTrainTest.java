@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,22 +24,7 @@ class AlibiTrainTest {
     Path dir;
 
     private NeoXArgs config(String posEmb) throws IOException {
-        Path prefix = TinyRuns.corpus(dir);
-        String yml = """
-                {
-                  "num-layers": 1, "hidden-size": 32, "num-attention-heads": 4,
-                  "seq-length": 16, "max-position-embeddings": 16, "pos-emb": "%s",
-                  "no-weight-tying": true, "tokenizer-type": "CharLevelTokenizer",
-                  "data-path": "%s", "split": "949,50,1",
-                  "train_micro_batch_size_per_gpu": 4, "gradient_accumulation_steps": 1,
-                  "optimizer": {"type": "Adam", "params": {"lr": 1.0e-2}},
-                  "train-iters": 8, "hidden-dropout": 0.0, "attention-dropout": 0.0,
-                  "eval-interval": 100, "eval-iters": 1, "log-interval": 1,
-                  "log-dir": "%s"
-                }
-                """.formatted(posEmb, prefix, dir.resolve("logs-" + posEmb));
-        Files.writeString(dir.resolve(posEmb + ".yml"), yml);
-        return TinyRuns.load(dir, posEmb + ".yml", Map.of());
+        return TinyRuns.quickConfig(dir, posEmb, Map.of("pos_emb", posEmb));
     }
 
     @Test

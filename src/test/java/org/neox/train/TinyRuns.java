@@ -36,6 +36,30 @@ final class TinyRuns {
                 OptionalInt.empty(), overrides));
     }
 
+    /**
+     * A one-layer, 8-iteration char-level config written as {@code dir/NAME.yml} (logs in
+     * {@code dir/logs-NAME}) and resolved with {@code overrides} as {@code --set} would: for
+     * checking that a model option trains at all.
+     */
+    static NeoXArgs quickConfig(Path dir, String name, Map<String, String> overrides) throws IOException {
+        Path prefix = corpus(dir);
+        String yml = """
+                {
+                  "num-layers": 1, "hidden-size": 32, "num-attention-heads": 4,
+                  "seq-length": 16, "max-position-embeddings": 16, "pos-emb": "rotary",
+                  "no-weight-tying": true, "tokenizer-type": "CharLevelTokenizer",
+                  "data-path": "%s", "split": "949,50,1",
+                  "train_micro_batch_size_per_gpu": 4, "gradient_accumulation_steps": 1,
+                  "optimizer": {"type": "Adam", "params": {"lr": 1.0e-2}},
+                  "train-iters": 8, "hidden-dropout": 0.0, "attention-dropout": 0.0,
+                  "eval-interval": 100, "eval-iters": 1, "log-interval": 1,
+                  "log-dir": "%s"
+                }
+                """.formatted(prefix, dir.resolve("logs-" + name));
+        Files.writeString(dir.resolve(name + ".yml"), yml);
+        return load(dir, name + ".yml", overrides);
+    }
+
     /** A single-rank run in this JVM on the pure-Java CPU kernels, console output discarded. */
     static TrainResult train(NeoXArgs args) {
         return trainer(args).run();
