@@ -303,6 +303,25 @@ static void dropout(const float *x, float *out, int64_t n, float p, int64_t seed
     }
 }
 
+static void dropout_2d(const float *x, float *out, int count, int64_t countStride, int rows, int64_t rowStride,
+                       int cols, float p, int64_t seed, int64_t base) {
+    float s = p == 0.f ? 1.f : 1.f / (1.f - p);
+    int64_t segs = (int64_t) count * rows;
+#pragma omp parallel for schedule(static) PAR(segs * cols)
+    for (int64_t cr = 0; cr < segs; cr++) {
+        int64_t e = (cr / rows) * countStride + (cr % rows) * rowStride;
+        const float *xr = x + e;
+        float *orow = out + e;
+        if (p == 0.f) {
+            if (xr != orow) memmove(orow, xr, (size_t) cols * sizeof(float));
+            continue;
+        }
+        for (int j = 0; j < cols; j++) {
+            orow[j] = dropout_uniform((uint64_t) seed, (uint64_t) (base + e + j)) >= p ? xr[j] * s : 0.f;
+        }
+    }
+}
+
 static void embedding_fwd(const int32_t *tokens, const float *w, float *out, int rows, int dim,
                           int vocabStart, int vocabRows) {
     for (int r = 0; r < rows; r++) {
@@ -457,7 +476,7 @@ static const nk_ops CPU_OPS = {
     bias_add, bias_grad, gelu_fwd, gelu_bwd, dropout,
     embedding_fwd, embedding_bwd, rotary,
     causal_softmax_fwd, causal_softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
-    act_fwd, act_bwd, geglu_fwd, geglu_bwd,
+    act_fwd, act_bwd, geglu_fwd, geglu_bwd, dropout_2d,
 };
 
 const nk_ops *nk_cpu_ops(int threads) {

@@ -354,6 +354,21 @@ __global__ void dropout_kernel(const float *x, float *out, int64_t n, float p, u
     }
 }
 
+__global__ void dropout_2d_kernel(const float *x, float *out, int64_t n, int rows, int cols, int64_t countStride,
+                                  int64_t rowStride, float p, uint64_t seed, uint64_t base) {
+    float s = p == 0.f ? 1.f : 1.f / (1.f - p);
+    FOR_N(i, n) {
+        int64_t cr = i / cols;
+        int64_t e = (cr / rows) * countStride + (cr % rows) * rowStride + i % cols;
+        uint64_t z = seed * 0x9E3779B97F4A7C15ULL + base + (uint64_t) e;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        float u = (float) (z >> 40) * 0x1.0p-24f;
+        out[e] = p == 0.f ? x[e] : u >= p ? x[e] * s : 0.f;
+    }
+}
+
 __global__ void embedding_fwd_kernel(const int32_t *tok, const float *w, float *out, int rows, int dim, int vs,
                                      int vr) {
     int t = tok[blockIdx.x] - vs;
@@ -568,6 +583,14 @@ extern "C" void nkc_dropout(cudaStream_t s, const float *x, float *out, int64_t 
         return;
     }
     dropout_kernel<<<GRID(n), 256, 0, s>>>(x, out, n, p, (uint64_t) seed, (uint64_t) base);
+}
+
+extern "C" void nkc_dropout_2d(cudaStream_t s, const float *x, float *out, int count, int64_t countStride, int rows,
+                               int64_t rowStride, int cols, float p, int64_t seed, int64_t base) {
+    int64_t n = (int64_t) count * rows * cols;
+    if (n <= 0) return;
+    dropout_2d_kernel<<<GRID(n), 256, 0, s>>>(x, out, n, rows, cols, countStride, rowStride, p, (uint64_t) seed,
+                                              (uint64_t) base);
 }
 
 extern "C" void nkc_embedding_fwd(cudaStream_t s, const int32_t *tok, const float *w, float *out, int rows, int dim,

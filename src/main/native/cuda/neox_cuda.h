@@ -55,6 +55,9 @@ void nkc_scalenorm_bwd(cudaStream_t s, const float *dout, const float *x, const 
 void nkc_bias_add(cudaStream_t s, float *x, const float *bias, int rows, int cols);
 void nkc_bias_grad(cudaStream_t s, const float *dy, float *db, int rows, int cols);
 void nkc_dropout(cudaStream_t s, const float *x, float *out, int64_t n, float p, int64_t seed, int64_t base);
+/* dropout over the strided region (c, r, j) at c*countStride + r*rowStride + j, counter base + that offset. */
+void nkc_dropout_2d(cudaStream_t s, const float *x, float *out, int count, int64_t countStride, int rows,
+                    int64_t rowStride, int cols, float p, int64_t seed, int64_t base);
 void nkc_embedding_fwd(cudaStream_t s, const int32_t *tokens, const float *w, float *out, int rows, int dim,
                        int vocabStart, int vocabRows);
 void nkc_embedding_bwd(cudaStream_t s, const int32_t *tokens, const float *dout, float *dw, int rows, int dim,

@@ -243,6 +243,19 @@ void dropout(const float *x, float *out, int64_t n, float p, int64_t seed, int64
     finish("dropout");
 }
 
+/* Stages the whole span holding the region; out's span goes up too so the untouched gaps come back unchanged. */
+void dropout_2d(const float *x, float *out, int count, int64_t countStride, int rows, int64_t rowStride, int cols,
+                float p, int64_t seed, int64_t base) {
+    if (count <= 0 || rows <= 0 || cols <= 0) return;
+    LOCK;
+    int64_t span = (count - 1) * countStride + (rows - 1) * rowStride + cols;
+    const float *dx = up(0, x, span);
+    float *dout = x == out ? (float *) dx : up(1, out, span);
+    nkc_dropout_2d(g_stream, dx, dout, count, countStride, rows, rowStride, cols, p, seed, base);
+    down(out, dout, span);
+    finish("dropout_2d");
+}
+
 void embedding_fwd(const int32_t *tok, const float *w, float *out, int rows, int dim, int vs, int vr) {
     LOCK;
     const int32_t *dt = up(0, tok, rows);
@@ -349,7 +362,7 @@ nk_ops g_ops = {
     bias_add, bias_grad, gelu_fwd, gelu_bwd, dropout,
     embedding_fwd, embedding_bwd, rotary,
     softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
-    act_fwd, act_bwd, geglu_fwd, geglu_bwd,
+    act_fwd, act_bwd, geglu_fwd, geglu_bwd, dropout_2d,
 };
 
 }  // namespace

@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define NK_API_VERSION 3
+#define NK_API_VERSION 4
 
 /* Element-wise MLP activations (org.neox.kernel.ActivationKind, by ordinal). */
 enum { NK_ACT_GELU, NK_ACT_GELU_TANH, NK_ACT_RELU, NK_ACT_SOFTSIGN, NK_ACT_SWISH, NK_ACT_MISH };
@@ -93,6 +93,11 @@ typedef struct nk_ops {
      * [dout*gelu(gate) | dout*x*gelu'(gate)]. No aliasing. */
     void (*geglu_fwd)(const float *fc, float *out, int rows, int half);
     void (*geglu_bwd)(const float *fc, const float *dout, float *dfc, int rows, int half);
+    /* dropout over a strided region: element (c, r, j), c < count, r < rows, j < cols, at
+     * e = c*countStride + r*rowStride + j from x/out, counter counterBase + e (as the flat dropout
+     * over the enclosing buffer). Elements outside the region are untouched; out may alias x. */
+    void (*dropout_2d)(const float *x, float *out, int count, int64_t countStride, int rows, int64_t rowStride,
+                       int cols, float p, int64_t seed, int64_t counterBase);
 } nk_ops;
 
 /* The CPU backend (libneoxkernels_cpu.so). threads > 0 sets the (process-wide) thread count;

@@ -238,6 +238,14 @@ JNIEXPORT void JFN(nDropout)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, ji
     RUN(OPS->dropout(px, po, n, p, seed, base));
 }
 
+JNIEXPORT void JFN(nDropout2d)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jfloatArray out,
+                               jint outOff, jint count, jint countStride, jint rows, jint rowStride, jint cols,
+                               jfloat p, jlong seed, jlong base) {
+    BEGIN;
+    float *px = F(x, xOff, 0), *po = F(out, outOff, 1);
+    RUN(OPS->dropout_2d(px, po, count, countStride, rows, rowStride, cols, p, seed, base));
+}
+
 JNIEXPORT void JFN(nEmbeddingFwd)(JNIEnv *env, jclass cls, jlong h, jintArray tok, jint tokOff, jfloatArray w,
                                   jint wOff, jfloatArray out, jint outOff, jint rows, jint dim, jint vs, jint vr) {
     BEGIN;

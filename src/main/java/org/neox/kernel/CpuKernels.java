@@ -310,6 +310,31 @@ public final class CpuKernels implements Kernels, AutoCloseable {
         dropoutForward(dy, dyOff, dx, dxOff, n, p, seed, counterBase);
     }
 
+    /** Parallel over the {@code count·rows} row segments; each is {@link #dropoutForward}'s loop. */
+    @Override
+    public void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int countStride, int rows,
+                                 int rowStride, int cols, float p, long seed, long counterBase) {
+        if (rows <= 0) {
+            return;
+        }
+        float s = p == 0f ? 1f : 1f / (1f - p);
+        par.forRows(count * rows, Math.max(1, 65536 / Math.max(1, cols)), (from, to) -> {
+            for (int cr = from; cr < to; cr++) {
+                int e = (cr / rows) * countStride + (cr % rows) * rowStride;
+                for (int j = 0; j < cols; j++) {
+                    float v = x[xOff + e + j];
+                    out[outOff + e + j] = p == 0f ? v : DropoutRng.keep(seed, counterBase + e + j, p) ? v * s : 0f;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int countStride, int rows,
+                                  int rowStride, int cols, float p, long seed, long counterBase) {
+        dropoutForward2d(dy, dyOff, dx, dxOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
+    }
+
     @Override
     public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                  int rows, int dim, int vocabStart, int vocabRows) {

@@ -147,6 +147,21 @@ public interface Kernels {
     /** Backward of {@link #dropoutForward}, same mask: {@code dx[i] = keep ? dy[i]/(1−p) : 0}; may alias. */
     void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase);
 
+    /**
+     * {@link #dropoutForward} over a strided region of a flat buffer: element {@code (c, r, j)},
+     * {@code c < count, r < rows, j < cols}, lies at {@code e = c·countStride + r·rowStride + j}
+     * past xOff (outOff) and uses counter {@code counterBase + e}, exactly as the flat call over
+     * the enclosing buffer would, so the kept entries match it bit for bit. Elements outside the
+     * region are not touched. out may alias x (same offsets). Lets triangle attention drop only
+     * the part of the {@code [count, s, s]} probabilities a causal block can make non-zero.
+     */
+    void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int countStride, int rows,
+                          int rowStride, int cols, float p, long seed, long counterBase);
+
+    /** Backward of {@link #dropoutForward2d}, same region and mask; dx may alias dy. */
+    void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int countStride, int rows,
+                           int rowStride, int cols, float p, long seed, long counterBase);
+
     // ---------------------------------------------------------------- embedding
 
     /**

@@ -266,6 +266,24 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int countStride, int rows,
+                                 int rowStride, int cols, float p, long seed, long counterBase) {
+        if (count <= 0 || rows <= 0 || cols <= 0) {
+            return;
+        }
+        long span = (long) (count - 1) * countStride + (long) (rows - 1) * rowStride + cols;
+        need(x, xOff, span, "x");
+        need(out, outOff, span, "out");
+        nDropout2d(h, x, xOff, out, outOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
+    }
+
+    @Override
+    public void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int countStride, int rows,
+                                  int rowStride, int cols, float p, long seed, long counterBase) {
+        dropoutForward2d(dy, dyOff, dx, dxOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
+    }
+
+    @Override
     public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                  int rows, int dim, int vocabStart, int vocabRows) {
         need(tokens, tokOff, rows, "tokens");
@@ -445,6 +463,10 @@ public final class NativeKernels implements Kernels {
 
     private static native void nDropout(long h, float[] x, int xOff, float[] out, int outOff, int n, float p,
                                         long seed, long counterBase);
+
+    private static native void nDropout2d(long h, float[] x, int xOff, float[] out, int outOff, int count,
+                                          int countStride, int rows, int rowStride, int cols, float p, long seed,
+                                          long counterBase);
 
     private static native void nEmbeddingFwd(long h, int[] tok, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                              int rows, int dim, int vocabStart, int vocabRows);

@@ -24,6 +24,9 @@ import org.neox.kernel.RotaryTables;
  * {@code dk = dSᵀ·q}) accumulate block by block into rows {@code [0, i1)} (measured faster in
  * the native kernel than one product per block of key columns over the rows below it). Inside
  * the diagonal blocks the entries above the diagonal are read by these GEMMs and are zeroed first.
+ * Attention dropout runs on the same blocks only ({@code [i0, i1) × [0, i1)}), with the counters
+ * the full-square call would use, so the kept entries are identical and the untouched rest is
+ * never read.
  */
 final class AttentionCore {
     /** Query rows per triangle block: 128 for long sequences, a quarter of short ones (tests). */
@@ -80,7 +83,12 @@ final class AttentionCore {
             k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
         }
         if (train && dropout > 0f) {
-            k.dropoutForward(c.probs, 0, c.probsDropped, 0, n * s * s, dropout, seed, counter);
+            if (triangle) {
+                forEachBlock((i0, i1) -> k.dropoutForward2d(c.probs, i0 * s, c.probsDropped, i0 * s, n, s * s,
+                        i1 - i0, s, i1, dropout, seed, counter + (long) i0 * s));
+            } else {
+                k.dropoutForward(c.probs, 0, c.probsDropped, 0, n * s * s, dropout, seed, counter);
+            }
             pd = c.probsDropped;
         }
         if (triangle) {
@@ -113,7 +121,12 @@ final class AttentionCore {
             k.gemmBatched(true, false, s, hd, s, 1f, pd, 0, s * s, dh, 0, s * hd, 0f, sc.dv, 0, s * hd, n);
         }
         if (train && dropout > 0f) {
-            k.dropoutBackward(dp, 0, dp, 0, n * s * s, dropout, seed, counter);
+            if (triangle) {
+                forEachBlock((i0, i1) -> k.dropoutBackward2d(dp, i0 * s, dp, i0 * s, n, s * s, i1 - i0, s, i1,
+                        dropout, seed, counter + (long) i0 * s));
+            } else {
+                k.dropoutBackward(dp, 0, dp, 0, n * s * s, dropout, seed, counter);
+            }
         }
         if (triangle) {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);

@@ -264,6 +264,55 @@ abstract class KernelsContractTest {
         close(d1, d2, 0, "dropout p=0");
     }
 
+    /**
+     * The strided region variant: bit for bit the flat call over the enclosing buffer on the
+     * region (same counters), the gaps untouched, within 1e-6 of the reference (which scales in
+     * double), in place too. Odd sizes, count > 1, row and count strides with gaps; the second
+     * shape takes the parallel path.
+     */
+    @Test
+    void dropout2dIsTheFlatMaskOnItsRegion() {
+        Kernels k = kernels();
+        int[][] shapes = {{3, 37, 29, 41, 37 * 41 + 13}, {4, 130, 129, 200, 130 * 200}};
+        for (int[] sh : shapes) {
+            int count = sh[0], rows = sh[1], cols = sh[2], rs = sh[3], cs = sh[4], off = 5;
+            int len = off + count * cs + 7;
+            float[] x = rand(len, 1);
+            long base = (1L << 33) + 17;
+            float[] flat = new float[len];
+            k.dropoutForward(x, off, flat, off, len - off, 0.3f, 42, base);
+            float[] got = rand(len, 1);
+            float[] before = got.clone();
+            k.dropoutForward2d(x, off, got, off, count, cs, rows, rs, cols, 0.3f, 42, base);
+            float[] want = onRegion(before, flat, off, count, cs, rows, rs, cols);
+            float[] ref = before.clone();
+            REF.dropoutForward2d(x, off, ref, off, count, cs, rows, rs, cols, 0.3f, 42, base);
+            close(want, got, 0, "dropout2d vs flat " + Arrays.toString(sh));
+            close(ref, got, 1e-6, "dropout2d vs reference " + Arrays.toString(sh));
+            float[] inPlace = x.clone();
+            k.dropoutBackward2d(inPlace, off, inPlace, off, count, cs, rows, rs, cols, 0.3f, 42, base);
+            float[] wantInPlace = onRegion(x, flat, off, count, cs, rows, rs, cols);
+            close(wantInPlace, inPlace, 0, "dropout2d backward in place " + Arrays.toString(sh));
+            float[] copy = before.clone();
+            k.dropoutForward2d(x, off, copy, off, count, cs, rows, rs, cols, 0f, 7, 0);
+            float[] wantCopy = onRegion(before, x, off, count, cs, rows, rs, cols);
+            close(wantCopy, copy, 0, "dropout2d p=0 " + Arrays.toString(sh));
+        }
+    }
+
+    /** A copy of outside with the strided region taken from region. */
+    private static float[] onRegion(float[] outside, float[] region, int off, int count, int cs, int rows, int rs,
+                                    int cols) {
+        float[] r = outside.clone();
+        for (int c = 0; c < count; c++) {
+            for (int i = 0; i < rows; i++) {
+                int o = off + c * cs + i * rs;
+                System.arraycopy(region, o, r, o, cols);
+            }
+        }
+        return r;
+    }
+
     @Test
     void embeddingVocabParallel() {
         Kernels k = kernels();

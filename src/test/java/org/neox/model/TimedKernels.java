@@ -175,6 +175,22 @@ final class TimedKernels implements Kernels {
     }
 
     @Override
+    public void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int cs, int rows, int rs,
+                                 int cols, float p, long seed, long base) {
+        long t0 = t();
+        k.dropoutForward2d(x, xOff, out, outOff, count, cs, rows, rs, cols, p, seed, base);
+        ew("dropoutForward", t0);
+    }
+
+    @Override
+    public void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int cs, int rows, int rs,
+                                  int cols, float p, long seed, long base) {
+        long t0 = t();
+        k.dropoutBackward2d(dy, dyOff, dx, dxOff, count, cs, rows, rs, cols, p, seed, base);
+        ew("dropoutBackward", t0);
+    }
+
+    @Override
     public void embeddingForward(int[] tok, int tokOff, float[] w, int wOff, float[] out, int outOff, int rows, int dim,
                                  int vs, int vr) {
         long t0 = t();
