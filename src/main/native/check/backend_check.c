@@ -144,6 +144,12 @@ static void check_rows(const nk_ops *cpu, const nk_ops *gpu) {
     cpu->dropout(x, o1, n, 0.25f, 42, 1LL << 33);
     gpu->dropout(x, o2, n, 0.25f, 42, 1LL << 33);
     compare("dropout p=0.25", o1, o2, n, 1e-6);
+    /* strided region (3 x 37 x 29, row stride 41, count stride 1530) over a prefilled buffer:
+     * the gaps must come back unchanged */
+    memcpy(o1, d, n * 4), memcpy(o2, d, n * 4);
+    cpu->dropout_2d(x + 5, o1 + 5, 3, 1530, 37, 41, 29, 0.25f, 42, (1LL << 33) + 5);
+    gpu->dropout_2d(x + 5, o2 + 5, 3, 1530, 37, 41, 29, 0.25f, 42, (1LL << 33) + 5);
+    compare("dropout_2d p=0.25", o1, o2, n, 1e-6);
     int tok[6] = {3, 0, 9, 12, 5, 3};
     cpu->embedding_fwd(tok, x, o1, 6, dim, 2, 8);
     gpu->embedding_fwd(tok, x, o2, 6, dim, 2, 8);
