@@ -159,8 +159,11 @@ public interface Kernels {
                           int rowStride, int cols, float p, long seed, long counterBase);
 
     /** Backward of {@link #dropoutForward2d}, same region and mask; dx may alias dy. */
-    void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int countStride, int rows,
-                           int rowStride, int cols, float p, long seed, long counterBase);
+    default void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int countStride, int rows,
+                                   int rowStride, int cols, float p, long seed, long counterBase) {
+        // the same mask and 1/(1-p) scaling applied to the gradient
+        dropoutForward2d(dy, dyOff, dx, dxOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
+    }
 
     // ---------------------------------------------------------------- embedding
 

@@ -260,12 +260,6 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
-    public void dropoutBackward2d(float[] dy, int dyOff, float[] dx, int dxOff, int count, int countStride, int rows,
-                                  int rowStride, int cols, float p, long seed, long counterBase) {
-        dropoutForward2d(dy, dyOff, dx, dxOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
-    }
-
-    @Override
     public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                  int rows, int dim, int vocabStart, int vocabRows) {
         for (int r = 0; r < rows; r++) {
