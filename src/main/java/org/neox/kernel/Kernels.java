@@ -165,6 +165,61 @@ public interface Kernels {
         dropoutForward2d(dy, dyOff, dx, dxOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
     }
 
+    /** TEMP */
+    default void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = a[aOff + i] + b[bOff + i];
+        }
+    }
+
+    /** TEMP */
+    default void fill(float[] x, int off, int n, float value) {
+        java.util.Arrays.fill(x, off, off + n, value);
+    }
+
+    /** TEMP */
+    default void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
+                        int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
+        for (int i0 = 0; i0 < n0; i0++) {
+            for (int i1 = 0; i1 < n1; i1++) {
+                System.arraycopy(src, srcOff + i0 * srcStride0 + i1 * srcStride1, dst,
+                        dstOff + i0 * dstStride0 + i1 * dstStride1, n2);
+            }
+        }
+    }
+
+    /** {@code dst[dstOff, dstOff+n) = src[srcOff, srcOff+n)} (one {@link #copy3d} row); the ranges may not overlap. */
+    default void copy(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        copy3d(src, srcOff, dst, dstOff, 1, 1, n, 0, 0, 0, 0);
+    }
+
+    /** TEMP */
+    default void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block) {
+        for (int p = 0; p < count; p++) {
+            for (int i = 0; i < seq; i++) {
+                int end = Math.min(seq, (i / block + 1) * block);
+                int o = off + (p * seq + i) * seq;
+                java.util.Arrays.fill(x, o + i + 1, o + end, 0f);
+            }
+        }
+    }
+
+    /** TEMP */
+    default void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
+                           int heads) {
+        for (int c = 0; c < count; c++) {
+            float slope = slopes[slopesOff + c % heads];
+            for (int r = 0; r < rows; r++) {
+                int i = pos0 + r;
+                int o = off + (c * rows + r) * cols;
+                int end = Math.min(cols, i + 1);
+                for (int j = 0; j < end; j++) {
+                    x[o + j] += (float) (j - i) * slope;
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- embedding
 
     /**
@@ -259,4 +314,32 @@ public interface Kernels {
     void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
                   float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                   float bc1, float bc2, float gradScale);
+
+    // ---------------------------------------------------------------- buffer ownership
+
+    /**
+     * Hands {@code buffer} to host code: on return its host array holds the current values and
+     * host code may read and write it; the next kernel that uses it sees what the host wrote.
+     * Kernels that work on the host arrays themselves (every backend but {@link ResidentKernels})
+     * do nothing. Host code must call this before it touches a buffer a kernel has used since the
+     * host last owned it (a kernel's output, a gradient a kernel accumulated).
+     */
+    default void toHost(float[] buffer) {
+    }
+
+    /**
+     * Makes {@code buffer[off, off+len)} current on the host for READING only, leaving the buffer
+     * to the kernels (host writes to it would not be seen). For data that host code reads while
+     * kernels keep using the rest, e.g. gradient ranges a reduction sends while backward goes on.
+     */
+    default void readToHost(float[] buffer, int off, int len) {
+    }
+
+    /**
+     * {@link #toHost} without the transfer, after the caller has read every element of
+     * {@code buffer} with {@link #readToHost} (in pieces) since kernels last wrote it, so that
+     * host changes made meanwhile (e.g. reduced gradient ranges) are not overwritten.
+     */
+    default void toHostAfterReading(float[] buffer) {
+    }
 }

@@ -76,7 +76,7 @@ final class AttentionCore {
                     c.k, 0, hd, s * hd, 0f, c.probs, i0 * s, s, s * s, n));
             addAlibi(c.probs);
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
-            zeroAboveDiagonalInBlocks(c.probs);
+            k.zeroAboveDiagonalInBlocks(c.probs, 0, n, s, blk);
         } else {
             k.gemmBatched(false, true, s, s, hd, qkAlpha, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
             addAlibi(c.probs);
@@ -113,7 +113,7 @@ final class AttentionCore {
         if (triangle) {
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, 1f, dh, i0 * hd, hd, s * hd,
                     c.v, 0, hd, s * hd, 0f, dp, i0 * s, s, s * s, n));
-            java.util.Arrays.fill(sc.dv, 0f);
+            k.fill(sc.dv, 0, sc.dv.length, 0f);
             forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, pd, i0 * s, s, s * s,
                     dh, i0 * hd, hd, s * hd, 1f, sc.dv, 0, hd, s * hd, n));
         } else {
@@ -130,10 +130,10 @@ final class AttentionCore {
         }
         if (triangle) {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
-            zeroAboveDiagonalInBlocks(dp);
+            k.zeroAboveDiagonalInBlocks(dp, 0, n, s, blk);
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, qkAlpha, dp, i0 * s, s, s * s,
                     c.k, 0, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
-            java.util.Arrays.fill(sc.dk, 0f);
+            k.fill(sc.dk, 0, sc.dk.length, 0f);
             forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, qkAlpha, dp, i0 * s, s, s * s,
                     c.q, i0 * hd, hd, s * hd, 1f, sc.dk, 0, hd, s * hd, n));
         } else {
@@ -151,7 +151,7 @@ final class AttentionCore {
     /** Scores {@code [count, s, s]} += the ALiBi bias on and below the diagonal (no-op without ALiBi). */
     private void addAlibi(float[] scores) {
         if (alibi != null) {
-            Alibi.addBias(scores, 0, d.count(), d.seq(), d.seq(), 0, alibi);
+            k.alibiBias(scores, 0, d.count(), d.seq(), d.seq(), 0, alibi, 0, alibi.length);
         }
     }
 
@@ -167,79 +167,54 @@ final class AttentionCore {
         }
     }
 
-    /** Inside each diagonal block, entries j > i are read by the block GEMMs: make them 0. */
-    private void zeroAboveDiagonalInBlocks(float[] m) {
-        int s = d.seq();
-        for (int p = 0; p < d.count(); p++) {
-            for (int i = 0; i < s; i++) {
-                int end = Math.min(s, (i / blk + 1) * blk);
-                int o = (p * s + i) * s;
-                java.util.Arrays.fill(m, o + i + 1, o + end, 0f);
-            }
-        }
-    }
-
-    /** qkv row (b, t), column head·3hd + part·hd + j → part buffer [(b·H + head)·s + t, j]. */
+    /**
+     * qkv row (b, t), column head·3hd + part·hd + j → part buffer [(b·H + head)·s + t, j]: per
+     * batch and part one copy over (head, t) of hd-long pieces.
+     */
     private void split(float[] qkv, float[] q, float[] kk, float[] v) {
+        float[][] parts = {q, kk, v};
         int s = d.seq();
         int hd = d.headDim();
         int heads = d.headsLocal();
         for (int b = 0; b < d.batch(); b++) {
-            for (int t = 0; t < s; t++) {
-                int src = (b * s + t) * 3 * heads * hd;
-                for (int h = 0; h < heads; h++) {
-                    int dst = ((b * heads + h) * s + t) * hd;
-                    int o = src + h * 3 * hd;
-                    System.arraycopy(qkv, o, q, dst, hd);
-                    System.arraycopy(qkv, o + hd, kk, dst, hd);
-                    System.arraycopy(qkv, o + 2 * hd, v, dst, hd);
-                }
+            for (int part = 0; part < 3; part++) {
+                k.copy3d(qkv, b * s * 3 * heads * hd + part * hd, parts[part], b * heads * s * hd, heads, s, hd,
+                        3 * hd, 3 * heads * hd, s * hd, hd);
             }
         }
     }
 
+    /** The inverse of {@link #split}: per-part gradients [(b·H + head)·s + t, j] → dqkv rows. */
     private void merge(float[] dq, float[] dk, float[] dv, float[] dqkv) {
+        float[][] parts = {dq, dk, dv};
         int s = d.seq();
         int hd = d.headDim();
         int heads = d.headsLocal();
         for (int b = 0; b < d.batch(); b++) {
-            for (int t = 0; t < s; t++) {
-                int dst = (b * s + t) * 3 * heads * hd;
-                for (int h = 0; h < heads; h++) {
-                    int src = ((b * heads + h) * s + t) * hd;
-                    int o = dst + h * 3 * hd;
-                    System.arraycopy(dq, src, dqkv, o, hd);
-                    System.arraycopy(dk, src, dqkv, o + hd, hd);
-                    System.arraycopy(dv, src, dqkv, o + 2 * hd, hd);
-                }
+            for (int part = 0; part < 3; part++) {
+                k.copy3d(parts[part], b * heads * s * hd, dqkv, b * s * 3 * heads * hd + part * hd, heads, s, hd,
+                        s * hd, hd, 3 * hd, 3 * heads * hd);
             }
         }
     }
 
+    /** heads [(b·H + head)·s + t, j] → rows [b·s + t, head·hd + j]. */
     private void headsToRows(float[] heads, float[] rows) {
-        permute(heads, rows, true);
-    }
-
-    private void rowsToHeads(float[] rows, float[] heads) {
-        permute(heads, rows, false);
-    }
-
-    private void permute(float[] heads, float[] rows, boolean toRows) {
         int s = d.seq();
         int hd = d.headDim();
         int nh = d.headsLocal();
         for (int b = 0; b < d.batch(); b++) {
-            for (int h = 0; h < nh; h++) {
-                for (int t = 0; t < s; t++) {
-                    int ho = ((b * nh + h) * s + t) * hd;
-                    int ro = (b * s + t) * nh * hd + h * hd;
-                    if (toRows) {
-                        System.arraycopy(heads, ho, rows, ro, hd);
-                    } else {
-                        System.arraycopy(rows, ro, heads, ho, hd);
-                    }
-                }
-            }
+            k.copy3d(heads, b * nh * s * hd, rows, b * s * nh * hd, nh, s, hd, s * hd, hd, hd, nh * hd);
+        }
+    }
+
+    /** The inverse of {@link #headsToRows}. */
+    private void rowsToHeads(float[] rows, float[] heads) {
+        int s = d.seq();
+        int hd = d.headDim();
+        int nh = d.headsLocal();
+        for (int b = 0; b < d.batch(); b++) {
+            k.copy3d(rows, b * s * nh * hd, heads, b * nh * s * hd, nh, s, hd, hd, nh * hd, s * hd, hd);
         }
     }
 }

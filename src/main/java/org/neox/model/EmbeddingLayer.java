@@ -62,12 +62,9 @@ final class EmbeddingLayer {
         float[] pos = posOff >= 0 ? p : sinusoid;
         int base = posOff >= 0 ? posOff : 0;
         if (pos != null) {
-            for (int row = 0; row < r; row++) {
-                int o = row * h;
-                int po = base + (row % d.seq()) * h;
-                for (int i = 0; i < h; i++) {
-                    out[o + i] += pos[po + i];
-                }
+            int sh = d.seq() * h;
+            for (int b = 0; b < d.batch(); b++) {
+                k.add(out, b * sh, pos, base, out, b * sh, sh);
             }
         }
         if (train && dropout > 0f) {
@@ -84,12 +81,9 @@ final class EmbeddingLayer {
         }
         tp.reduceFromRegionBackward(dout, 0, r * h);
         if (posOff >= 0) {
-            for (int row = 0; row < r; row++) {
-                int o = row * h;
-                int po = posOff + (row % d.seq()) * h;
-                for (int i = 0; i < h; i++) {
-                    g[po + i] += dout[o + i];
-                }
+            int sh = d.seq() * h;
+            for (int b = 0; b < d.batch(); b++) {
+                k.add(g, posOff, dout, b * sh, g, posOff, sh);
             }
         }
         k.embeddingBackward(tokens, 0, dout, 0, g, wordOff, r, h, vocabStart, vocabLocal);

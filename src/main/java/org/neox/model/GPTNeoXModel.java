@@ -31,6 +31,7 @@ import org.neox.tensor.TokenBatch;
  */
 public final class GPTNeoXModel {
     private final ModelSpec spec;
+    private final Kernels k;
     private final TensorParallel tp;
     private final ParamStore store = new ParamStore();
     private final int firstSpec;
@@ -45,6 +46,8 @@ public final class GPTNeoXModel {
     private final int[] layerOffsets;
     private final int headOffset;
     private GradientReadyListener gradientListener;
+    /** During a backward with a listener: gradients {@code [hostGradsFrom, n)} were read to the host. */
+    private int hostGradsFrom;
     private Dims dims;
 
     /** The whole model (every layer spec) on one pipeline stage. */
@@ -60,7 +63,8 @@ public final class GPTNeoXModel {
                     + total + " specs (the final norm and output must stay together)");
         }
         this.spec = spec;
-        this.tp = new TensorParallel(tensorGroup);
+        this.k = kernels;
+        this.tp = new TensorParallel(tensorGroup, kernels);
         this.firstSpec = firstSpec;
         this.endSpec = endSpec;
         tp.split(spec.numHeads(), "num_attention_heads");
@@ -112,6 +116,10 @@ public final class GPTNeoXModel {
 
     private void gradientsFinalFrom(int offset) {
         if (gradientListener != null) {
+            if (offset < hostGradsFrom) {
+                k.readToHost(store.grads(), offset, hostGradsFrom - offset);
+                hostGradsFrom = offset;
+            }
             gradientListener.gradientsFinalFrom(store.grads(), offset);
         }
     }
@@ -138,11 +146,18 @@ public final class GPTNeoXModel {
         return spec;
     }
 
+    /**
+     * The flat parameters, handed to the caller ({@link Kernels#toHost}): it may read and write
+     * them; the next forward or backward uses what it wrote.
+     */
     public float[] params() {
+        k.toHost(store.params());
         return store.params();
     }
 
+    /** The flat gradients, handed to the caller like {@link #params()}. */
     public float[] grads() {
+        k.toHost(store.grads());
         return store.grads();
     }
 
@@ -156,7 +171,7 @@ public final class GPTNeoXModel {
     }
 
     public void zeroGrads() {
-        java.util.Arrays.fill(store.grads(), 0f);
+        k.fill(store.grads(), 0, store.grads().length, 0f);
     }
 
     /**
@@ -166,14 +181,14 @@ public final class GPTNeoXModel {
      */
     public float forwardBackward(TokenBatch b, float lossScaleForBackward, long dropoutSeed) {
         requireWhole();
-        stageForward(b.tokens(), null, b.batch(), b.seq(), dropoutSeed);
+        forwardLayers(b.tokens(), null, bind(b.batch(), b.seq(), 0), true, dropoutSeed);
         return stageBackward(b, null, lossScaleForBackward, dropoutSeed, null);
     }
 
     /** Mean masked loss without dropout and without touching gradients. */
     public float evalLoss(TokenBatch b) {
         requireWhole();
-        stageForward(b.tokens(), null, b.batch(), b.seq(), false, 0, 0);
+        forwardLayers(b.tokens(), null, bind(b.batch(), b.seq(), 0), false, 0);
         return stageLoss(b, 0);
     }
 
@@ -195,6 +210,7 @@ public final class GPTNeoXModel {
         forwardLayers(tokens, null, pb, false, 0);
         int r = pb.dims.rows();
         head.logits(pb.hidden[layers.size()], pb.normOut, pb.normA, pb.normB, pb.logits, r);
+        k.toHost(pb.logits);
         System.arraycopy(pb.logits, 0, out, 0, pb.logits.length);
     }
 
@@ -216,7 +232,9 @@ public final class GPTNeoXModel {
                                 int slot) {
         PassBuffers pb = bind(batch, seq, slot);
         forwardLayers(tokens, hiddenIn, pb, train, dropoutSeed);
-        return pb.hidden[layers.size()];
+        float[] out = pb.hidden[layers.size()];
+        k.toHost(out);
+        return out;
     }
 
     /**
@@ -235,6 +253,7 @@ public final class GPTNeoXModel {
         int r = pb.dims.rows();
         float[] d = pb.gradA;
         float loss = Float.NaN;
+        hostGradsFrom = store.grads().length;
         if (head != null) {
             float[] top = pb.hidden[layers.size()];
             head.logits(top, pb.normOut, pb.normA, pb.normB, pb.logits, r);
@@ -242,6 +261,7 @@ public final class GPTNeoXModel {
                     pb.normOut, pb.normA, pb.normB, pb.dloss, pb.gradB, d, r);
             gradientsFinalFrom(headOffset);
         } else {
+            k.toHost(d);
             System.arraycopy(dOut, 0, d, 0, r * spec.hiddenSize());
         }
         d = backwardLayers(pb, d, dropoutSeed);
@@ -249,7 +269,13 @@ public final class GPTNeoXModel {
             embedding.backward(pb.tokens, d, pb.dims, true, dropoutSeed);
             gradientsFinalFrom(0);
         } else {
+            k.toHost(d);
             System.arraycopy(d, 0, dIn, 0, r * spec.hiddenSize());
+        }
+        if (gradientListener != null) {
+            // every range the listener saw is on the host already (and may be changing there)
+            k.readToHost(store.grads(), 0, hostGradsFrom);
+            k.toHostAfterReading(store.grads());
         }
         return loss;
     }
@@ -270,6 +296,7 @@ public final class GPTNeoXModel {
             pb.tokens = tokens;
             embedding.forward(tokens, pb.hidden[0], pb.dims, train, seed);
         } else {
+            k.toHost(pb.hidden[0]);
             System.arraycopy(hiddenIn, 0, pb.hidden[0], 0, pb.hidden[0].length);
         }
         for (int i = 0; i < layers.size(); i++) {

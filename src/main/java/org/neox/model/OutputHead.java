@@ -59,6 +59,7 @@ final class OutputHead {
         } else {
             k.crossEntropyForward(logits, 0, labels, 0, loss, lse, rows, vocabLocal);
         }
+        k.toHost(loss);
         double num = 0;
         double den = 0;
         for (int r = 0; r < rows; r++) {
@@ -80,6 +81,7 @@ final class OutputHead {
         for (int r = 0; r < rows; r++) {
             den += mask[r];
         }
+        k.toHost(dloss);
         for (int r = 0; r < rows; r++) {
             dloss[r] = den == 0 ? 0f : (float) (mask[r] * lossScale / den);
         }
@@ -89,6 +91,7 @@ final class OutputHead {
         } else {
             k.crossEntropyFused(logits, 0, labels, 0, dloss, loss, rows, vocabLocal);
         }
+        k.toHost(loss);
         double num = 0;
         for (int r = 0; r < rows; r++) {
             num += (double) loss[r] * mask[r];
@@ -119,6 +122,9 @@ final class OutputHead {
         }
         float[] lse = globalLse;
         k.crossEntropyForward(logits, 0, clamped, 0, loss, lse, rows, vocabLocal);
+        k.toHost(lse);
+        k.toHost(loss);
+        k.toHost(logits);
         System.arraycopy(lse, 0, stats, 0, rows);
         tp.allReduceMax(stats, 0, rows);
         for (int r = 0; r < rows; r++) {
@@ -132,16 +138,19 @@ final class OutputHead {
             loss[r] = (float) (global - stats[2 * rows + r]);
         }
         if (lseOut != null) {
+            k.toHost(lseOut);
             System.arraycopy(lse, 0, lseOut, 0, rows);
         }
     }
 
     /** Logits turned in place into {@code dloss · (softmax − onehot)} with the global {@code lse}. */
     private void vocabParallelBackward(float[] logits, float[] lse, float[] dloss, int rows) {
+        k.toHost(logits);
         for (int r = 0; r < rows; r++) {
             column0[r] = logits[r * vocabLocal];
         }
         k.crossEntropyBackward(logits, 0, clamped, 0, lse, dloss, rows, vocabLocal);
+        k.toHost(logits);
         for (int r = 0; r < rows; r++) {
             if (localLabels[r] < 0) {
                 logits[r * vocabLocal] = (float) (Math.exp((double) column0[r] - lse[r]) * dloss[r]);

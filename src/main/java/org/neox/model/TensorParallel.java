@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.neox.comm.Communicator;
+import org.neox.kernel.Kernels;
 
 /**
  * Megatron's conjugate communication pairs (mpu/mappings.py) over the tensor-parallel group.
@@ -20,11 +21,14 @@ import org.neox.comm.Communicator;
  */
 final class TensorParallel {
     private final Communicator group;
+    /** Kernels whose buffers these collectives touch: the host takes each buffer back first. */
+    private final Kernels k;
     /** The communication thread (a daemon, created on first use when the group has several ranks). */
     private ExecutorService commThread;
 
-    TensorParallel(Communicator group) {
+    TensorParallel(Communicator group, Kernels k) {
         this.group = group;
+        this.k = k;
     }
 
     int size() {
@@ -41,6 +45,7 @@ final class TensorParallel {
 
     void copyToRegionBackward(float[] dx, int off, int len) {
         if (group.size() > 1) {
+            k.toHost(dx);
             group.allReduceSum(dx, off, len);
         }
     }
@@ -61,6 +66,7 @@ final class TensorParallel {
                 return t;
             });
         }
+        k.toHost(dx);
         return commThread.submit(() -> group.allReduceSum(dx, off, len));
     }
 
@@ -84,6 +90,7 @@ final class TensorParallel {
 
     void reduceFromRegionForward(float[] y, int off, int len) {
         if (group.size() > 1) {
+            k.toHost(y);
             group.allReduceSum(y, off, len);
         }
     }
@@ -95,12 +102,14 @@ final class TensorParallel {
     /** Plain all-reduces for the vocab-parallel cross-entropy's per-row statistics. */
     void allReduceMax(float[] buf, int off, int len) {
         if (group.size() > 1) {
+            k.toHost(buf);
             group.allReduceMax(buf, off, len);
         }
     }
 
     void allReduceSum(float[] buf, int off, int len) {
         if (group.size() > 1) {
+            k.toHost(buf);
             group.allReduceSum(buf, off, len);
         }
     }

@@ -103,7 +103,7 @@ final class TransformerLayer {
             }
             mlpIn = tiedNorms ? c.ln1 : c.ln2;
         } else {
-            add(x, sc.branchA, c.mid, r * h);
+            k.add(x, 0, sc.branchA, 0, c.mid, 0, r * h);
             ln2.forward(c.mid, 0, c.ln2, 0, c.ln2A, c.ln2B, r);
             mlpIn = c.ln2;
         }
@@ -116,11 +116,10 @@ final class TransformerLayer {
         fc2.forward(c.act, 0, sc.branchB, 0, r);
         dropout(sc.branchB, train, seed, SITE_MLP_OUT);
         if (parallel) {
-            for (int i = 0; i < r * h; i++) {
-                out[i] = x[i] + sc.branchA[i] + sc.branchB[i];
-            }
+            k.add(x, 0, sc.branchA, 0, out, 0, r * h);
+            k.add(out, 0, sc.branchB, 0, out, 0, r * h);
         } else {
-            add(c.mid, sc.branchB, out, r * h);
+            k.add(c.mid, 0, sc.branchB, 0, out, 0, r * h);
         }
     }
 
@@ -142,12 +141,10 @@ final class TransformerLayer {
         // dmid: gradient reaching the attention branch output's sum point.
         float[] dmid = sc.branchB;
         if (parallel) {
-            System.arraycopy(dout, 0, dmid, 0, n);
+            k.copy(dout, 0, dmid, 0, n);
         } else {
             ln2.backward(sc.dln, 0, c.mid, 0, c.ln2A, c.ln2B, dmid, 0, r);
-            for (int i = 0; i < n; i++) {
-                dmid[i] += dout[i];
-            }
+            k.add(dmid, 0, dout, 0, dmid, 0, n);
         }
         // Attention branch: dmid flows to drop(dense(attn(qkv(LN1 x)))).
         dropoutBackward(dmid, sc.branchA, train, seed, SITE_ATTN_OUT);
@@ -156,21 +153,15 @@ final class TransformerLayer {
         float[] dln1 = sc.branchA;
         qkv.backward(sc.qkv, 0, c.ln1, 0, dln1, 0, r);
         if (parallel && tiedNorms) {
-            for (int i = 0; i < n; i++) {
-                dln1[i] += sc.dln[i];
-            }
+            k.add(dln1, 0, sc.dln, 0, dln1, 0, n);
         }
         ln1.backward(dln1, 0, x, 0, c.ln1A, c.ln1B, dx, 0, r);
         if (parallel && !tiedNorms) {
             // LN2 also reads x: its gradient joins dx (reuse dln1 as the LN2 input gradient).
             ln2.backward(sc.dln, 0, x, 0, c.ln2A, c.ln2B, dln1, 0, r);
-            for (int i = 0; i < n; i++) {
-                dx[i] += dln1[i];
-            }
+            k.add(dx, 0, dln1, 0, dx, 0, n);
         }
-        for (int i = 0; i < n; i++) {
-            dx[i] += dmid[i];
-        }
+        k.add(dx, 0, dmid, 0, dx, 0, n);
     }
 
     private void dropout(float[] buf, boolean train, long seed, int site) {
@@ -184,13 +175,7 @@ final class TransformerLayer {
         if (train && hiddenDropout > 0f) {
             k.dropoutBackward(dy, 0, dx, 0, n, hiddenDropout, seed, counter(site));
         } else {
-            System.arraycopy(dy, 0, dx, 0, n);
-        }
-    }
-
-    private static void add(float[] a, float[] b, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-            out[i] = a[i] + b[i];
+            k.copy(dy, 0, dx, 0, n);
         }
     }
 }
