@@ -30,7 +30,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: auto (default: cuda, then native, then java), native, cuda, java, reference.")
+    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: " + KernelsFactory.CHOICES + ".")
     String kernels;
 
     @Option(names = "--generate", description = "Time greedy generation with and without the KV cache instead.")

@@ -44,7 +44,7 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Results JSON file ('-' prints it; default eval_results_<timestamp>.json here).")
     String output;
 
-    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: auto (default: cuda, then native, then java), native, cuda, java, reference.")
+    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: " + KernelsFactory.CHOICES + ".")
     String kernels;
 
     @Override

@@ -37,7 +37,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-o", "--sample-output-file"}, paramLabel = "FILE", description = "Output JSONL file.")
     String output;
 
-    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: auto (default: cuda, then native, then java), native, cuda, java, reference.")
+    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: " + KernelsFactory.CHOICES + ".")
     String kernels;
 
     @Override

@@ -28,7 +28,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--iteration", paramLabel = "N", description = "Load this checkpoint iteration instead of 'latest'.")
     Integer iteration;
 
-    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: auto (default: cuda, then native, then java), native, cuda, java, reference.")
+    @Option(names = "--kernels", paramLabel = "IMPL", description = "Kernels: " + KernelsFactory.CHOICES + ".")
     String kernels;
 
     @Override

@@ -10,14 +10,21 @@ public final class KernelsFactory {
     /** System property / environment variable that overrides the requested implementation. */
     public static final String OVERRIDE_PROPERTY = "neox.kernels";
     public static final String OVERRIDE_ENV = "NEOX_KERNELS";
+    /** The choices, for command-line help. */
+    public static final String CHOICES = "auto (default: cuda, then native, then java), native, cuda, cuda-resident, "
+            + "native-resident, native-resident-checked, java, reference";
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
     private KernelsFactory() {
     }
 
     /**
-     * @param impl "auto" (null: CUDA, else native CPU, else pure Java), "native", "cuda",
-     *     "cpu"/"java" (pure Java {@link CpuKernels}), or "reference" (the double-precision oracle);
+     * @param impl "auto" (null: CUDA, else native CPU, else pure Java), "native", "cuda" (host
+     *     buffers staged per call), "cuda-resident" (buffers kept on the GPU between calls,
+     *     {@link ResidentKernels}), "native-resident" (the same path with the CPU backend as the
+     *     device), "native-resident-checked" (that, with host copies the device owns poisoned:
+     *     a debugging mode that turns a missing hand-over into NaN), "cpu"/"java" (pure Java
+     *     {@link CpuKernels}), or "reference" (the double-precision oracle);
      *     {@code -Dneox.kernels=...} or {@code NEOX_KERNELS=...} overrides it
      * @param threads element-wise threads for the CPU kernels
      */
@@ -28,10 +35,13 @@ public final class KernelsFactory {
             case "auto" -> auto(threads);
             case "native" -> NativeKernels.cpu(threads);
             case "cuda" -> NativeKernels.cuda(0);
+            case "cuda-resident" -> ResidentKernels.cuda(0);
+            case "native-resident" -> ResidentKernels.cpu(threads, false);
+            case "native-resident-checked" -> ResidentKernels.cpu(threads, true);
             case "cpu", "java" -> new CpuKernels(threads);
             case "reference" -> new ReferenceKernels();
             default -> throw new IllegalArgumentException(
-                    "unknown kernels '" + choice + "', expected auto, cuda, native, java (cpu) or reference");
+                    "unknown kernels '" + choice + "', expected one of: " + CHOICES);
         };
         if (LOGGED.compareAndSet(false, true)) {
             LOG.info("kernels: {}{}", k.name(), forced != null ? " (forced by " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + ")" : "");

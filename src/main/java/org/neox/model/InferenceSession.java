@@ -117,6 +117,7 @@ public final class InferenceSession {
         int rows = n - first;
         applyNorm(finalNorm, b.x, first * h, b.ln, rows, b);
         matmulWeightsT(b.ln, 0, rows, h, vocab, outOff, logits);
+        k.toHost(logits);
     }
 
     private void embed(int[] tokens, int off, int n, int pos0, float[] x) {
@@ -132,12 +133,7 @@ public final class InferenceSession {
             return;
         }
         int base = posOff >= 0 ? posOff : 0;
-        for (int r = 0; r < n; r++) {
-            int po = base + (pos0 + r) * h;
-            for (int c = 0; c < h; c++) {
-                x[r * h + c] += table[po + c];
-            }
-        }
+        k.add(x, 0, table, base + pos0 * h, x, 0, n * h);
     }
 
     /** One transformer layer on {@code b.x [n, h]} in place (spec §5.3–5.5, eval mode). */
@@ -153,9 +149,7 @@ public final class InferenceSession {
             }
             mlpIn = spec.gptJTied() ? b.ln : b.ln2;
         } else {
-            for (int i = 0; i < n * h; i++) {
-                b.x[i] += b.attnOut[i];
-            }
+            k.add(b.x, 0, b.attnOut, 0, b.x, 0, n * h);
             applyNorm(lp.ln2, b.x, 0, b.ln2, n, b);
             mlpIn = b.ln2;
         }
@@ -168,10 +162,10 @@ public final class InferenceSession {
             k.activationForward(spec.elementwiseActivation(), b.fc, 0, b.fc, 0, n * ff);
         }
         linear(act, n, ffIn, h, lp.fc2W, lp.fc2B, b.mlpOut);
-        boolean parallel = spec.gptJResidual();
-        for (int i = 0; i < n * h; i++) {
-            b.x[i] += b.mlpOut[i] + (parallel ? b.attnOut[i] : 0f);
+        if (spec.gptJResidual()) {
+            k.add(b.mlpOut, 0, b.attnOut, 0, b.mlpOut, 0, n * h);
         }
+        k.add(b.x, 0, b.mlpOut, 0, b.x, 0, n * h);
     }
 
     /**
@@ -180,14 +174,10 @@ public final class InferenceSession {
      * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi], causal)·V} over all cached positions → {@code b.ctx [n, h]}.
      */
     private void attention(float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
-        for (int t = 0; t < n; t++) {
-            for (int hh = 0; hh < heads; hh++) {
-                int src = t * 3 * h + hh * 3 * hd;
-                int dst = (hh * n + t) * hd;
-                System.arraycopy(b.qkv, src, b.q, dst, hd);
-                System.arraycopy(b.qkv, src + hd, b.kNew, dst, hd);
-                System.arraycopy(b.qkv, src + 2 * hd, b.vNew, dst, hd);
-            }
+        float[][] parts = {b.q, b.kNew, b.vNew};
+        for (int part = 0; part < 3; part++) {
+            // qkv [t, head·3hd + part·hd + j] → part [head, t, j]
+            k.copy3d(b.qkv, part * hd, parts[part], 0, heads, n, hd, 3 * hd, 3 * h, n * hd, hd);
         }
         if (rotary != null) {
             int half = rotary.rd() / 2;
@@ -196,27 +186,25 @@ public final class InferenceSession {
             k.rotaryForward(b.q, 0, heads, n, hd, rotary.rd(), cos, sin);
             k.rotaryForward(b.kNew, 0, heads, n, hd, rotary.rd(), cos, sin);
         }
-        for (int hh = 0; hh < heads; hh++) {
-            System.arraycopy(b.kNew, hh * n * hd, kc, (hh * cap + pos0) * hd, n * hd);
-            System.arraycopy(b.vNew, hh * n * hd, vc, (hh * cap + pos0) * hd, n * hd);
-        }
+        // [head, t, j] → cache [head, pos0 + t, j]
+        k.copy3d(b.kNew, 0, kc, pos0 * hd, 1, heads, n * hd, 0, n * hd, 0, cap * hd);
+        k.copy3d(b.vNew, 0, vc, pos0 * hd, 1, heads, n * hd, 0, n * hd, 0, cap * hd);
         int len = pos0 + n;
         float norm = (float) (1.0 / Math.sqrt(hd));
         if (alibi != null) {
             // GPT-NeoX's order: scaled scores, + bias −slope·(i−j) at absolute query position i, softmax
             k.gemmBatched(false, true, n, len, hd, norm, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
-            Alibi.addBias(scores, 0, heads, n, len, pos0, alibi);
+            k.alibiBias(scores, 0, heads, n, len, pos0, alibi, 0, heads);
+            k.toHost(scores);
             maskedSoftmax(scores, heads, n, len, pos0, 1f);
         } else {
             k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
+            k.toHost(scores);
             maskedSoftmax(scores, heads, n, len, pos0, norm);
         }
         k.gemmBatched(false, false, n, hd, len, 1f, scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
-        for (int hh = 0; hh < heads; hh++) {
-            for (int t = 0; t < n; t++) {
-                System.arraycopy(b.heads, (hh * n + t) * hd, b.ctx, t * h + hh * hd, hd);
-            }
-        }
+        // [head, t, j] → ctx [t, head·hd + j]
+        k.copy3d(b.heads, 0, b.ctx, 0, heads, n, hd, n * hd, hd, hd, h);
     }
 
     /**
@@ -263,6 +251,8 @@ public final class InferenceSession {
             k.gemm(false, true, n, out, in, 1f, x, xOff, in, p, wOff, in, 0f, y, 0, out);
             return;
         }
+        k.toHost(x);
+        k.toHost(y);
         for (int o = 0; o < out; o++) {
             int w = wOff + o * in;
             float s0 = 0f;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.neox.config.NeoXArgs;
 import org.neox.kernel.Kernels;
+import org.neox.kernel.ResidentKernels;
 import org.neox.model.GPTNeoXModel;
 import org.neox.model.ModelSpec;
 import org.neox.optim.Optimizer;
@@ -43,7 +44,11 @@ public final class Benchmark {
         int micro = args.deepspeedConfig().trainMicroBatchSizePerGpu();
         TokenBatch batch = randomBatch(micro, spec.seqLength(), spec.paddedVocabSize(), args.other().seed());
         double[] ms = new double[iters];
+        long[] trafficBefore = null;
         for (int i = 0; i < warmup + iters; i++) {
+            if (i == warmup) {
+                trafficBefore = traffic();
+            }
             long t0 = clock.nanoTime();
             for (int g = 0; g < gas; g++) {
                 model.forwardBackward(batch, 1f / gas, i * (long) gas + g);
@@ -53,6 +58,7 @@ public final class Benchmark {
                 ms[i - warmup] = (clock.nanoTime() - t0) / 1e6;
             }
         }
+        long[] trafficAfter = traffic();
         double median = median(ms);
         long tokens = (long) micro * gas * spec.seqLength();
         double flops = FlopsFormula.flopsPerGpu((long) micro * gas, spec.seqLength(), model.parameterCount(),
@@ -70,7 +76,17 @@ public final class Benchmark {
         out.put("model_gflops", round(modelFlops / 1e9));
         out.put("gemm_peak_gflops", round(peak / 1e9));
         out.put("fraction_of_gemm_peak", round(modelFlops / peak));
+        if (trafficAfter != null && trafficBefore != null) {
+            // buffer copies between host and device per step: what residency is meant to cut
+            out.put("host_to_device_mb_per_step", round((trafficAfter[0] - trafficBefore[0]) / 1e6 / iters));
+            out.put("device_to_host_mb_per_step", round((trafficAfter[1] - trafficBefore[1]) / 1e6 / iters));
+        }
         return out;
+    }
+
+    /** Buffer bytes moved so far {@code {to device, to host}}, or null for kernels on host arrays. */
+    private long[] traffic() {
+        return kernels instanceof ResidentKernels r ? r.traffic() : null;
     }
 
     /**
@@ -121,6 +137,7 @@ public final class Benchmark {
         for (int i = -1; i < secs.length; i++) {
             long t0 = clock.nanoTime();
             kernels.gemm(false, false, PEAK_M, PEAK_N, PEAK_K, 1f, a, 0, PEAK_K, b, 0, PEAK_N, 0f, c, 0, PEAK_N);
+            kernels.readToHost(c, 0, 1); // waits for a device that runs kernels asynchronously
             if (i >= 0) {
                 secs[i] = (clock.nanoTime() - t0) / 1e9;
             }

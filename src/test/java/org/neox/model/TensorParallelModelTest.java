@@ -117,7 +117,7 @@ class TensorParallelModelTest {
         return views.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
     }
 
-    private static void check(ModelSpec spec, Supplier<Kernels> kernels, int mp) throws Exception {
+    static void check(ModelSpec spec, Supplier<Kernels> kernels, int mp) throws Exception {
         TokenBatch b = TinyModels.batch(2, 8, 3);
         Kernels k = kernels.get();
         GPTNeoXModel whole = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, SEED);

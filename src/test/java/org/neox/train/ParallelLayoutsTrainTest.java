@@ -51,6 +51,22 @@ class ParallelLayoutsTrainTest {
 
     private NeoXArgs config(String name, int layers, int world, int pp, int mp, int gas, int zero, String extra,
                             Map<String, String> overrides) throws IOException {
+        return layoutConfig(dir, name, layers, world, pp, mp, gas, zero, extra, overrides);
+    }
+
+    /**
+     * {@code dir/NAME.yml}: a {@code layers}-layer char-level model on {@code world} ranks as pp x mp
+     * (x data), {@value #ITERS} iterations of {@code gas} micro-batches, ZeRO stage {@code zero},
+     * tied embeddings, learned positions, hidden dropout and clipping on; {@code extra} adds keys.
+     */
+    static NeoXArgs layoutConfig(Path dir, String name, int layers, int world, int pp, int mp, int gas, int zero,
+                                 String extra, Map<String, String> overrides) throws IOException {
+        return layoutConfig(dir, name, layers, world, pp, mp, gas, zero, false, extra, overrides);
+    }
+
+    /** {@link #layoutConfig} with {@code zero_optimization.overlap_comm} set to {@code overlap}. */
+    static NeoXArgs layoutConfig(Path dir, String name, int layers, int world, int pp, int mp, int gas, int zero,
+                                 boolean overlap, String extra, Map<String, String> overrides) throws IOException {
         Path prefix = TinyRuns.corpus(dir);
         String yml = """
                 {
@@ -61,11 +77,12 @@ class ParallelLayoutsTrainTest {
                   "pipe-parallel-size": %d, "model-parallel-size": %d,
                   "train_micro_batch_size_per_gpu": 2, "gradient_accumulation_steps": %d,
                   "optimizer": {"type": "Adam", "params": {"lr": 3.0e-3}},
-                  "zero_optimization": {"stage": %d, "reduce_bucket_size": 1000, "allgather_bucket_size": 700},
+                  "zero_optimization": {"stage": %d, "reduce_bucket_size": 1000, "allgather_bucket_size": 700,
+                                        "overlap_comm": %b},
                   "train-iters": %d, "hidden-dropout": 0.1, "attention-dropout": 0.0, "gradient_clipping": 0.5,
                   "eval-interval": 5, "eval-iters": 1, "log-interval": 1, %s
                 }
-                """.formatted(layers, prefix, pp, mp, gas, zero, ITERS, extra);
+                """.formatted(layers, prefix, pp, mp, gas, zero, overlap, ITERS, extra);
         Files.writeString(dir.resolve(name + ".yml"), yml);
         return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of(name + ".yml"),
                 new ResourceOptions(null, null, null, null, world), OptionalInt.empty(), overrides));
@@ -73,6 +90,11 @@ class ParallelLayoutsTrainTest {
 
     /** Runs every rank of {@code args}' grid on its own thread; returns rank 0's result. */
     static TrainResult runRanks(NeoXArgs args) throws Exception {
+        return runRanks(args, "cpu");
+    }
+
+    /** {@link #runRanks(NeoXArgs)} with each rank on its own kernels of {@code kernels} (a factory name). */
+    static TrainResult runRanks(NeoXArgs args, String kernels) throws Exception {
         int n = args.worldSize();
         Topology topo = new Topology(args.pipeParallelSize(), args.dataParallelSize(), args.modelParallelSize());
         List<Communicator> world = LocalCommunicator.create(n);
@@ -82,7 +104,7 @@ class ParallelLayoutsTrainTest {
             for (Communicator c : world) {
                 fs.add(pool.submit(() -> {
                     try (ParallelGroups g = ParallelGroups.create(topo, c)) {
-                        return new Trainer(args, WorkerMain.context(g), KernelsFactory.create("cpu", 1), Clock.SYSTEM,
+                        return new Trainer(args, WorkerMain.context(g), KernelsFactory.create(kernels, 1), Clock.SYSTEM,
                                 new PrintWriter(new StringWriter())).run();
                     }
                 }));
