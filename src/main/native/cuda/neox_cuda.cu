@@ -2,9 +2,9 @@
  * CUDA backend of the neox kernels (libneoxkernels_cuda.so; cudart linked statically, so only the
  * driver is needed at run time). SGEMM runs on cuBLAS when it can be loaded at run time (cublas_rt.cu),
  * else on the built-in 128x128x8 shared-memory tile kernel: 256 threads each computing an 8x8 strided
- * block of C in registers. Row kernels (norms,
- * softmax, cross-entropy) run one block per row with warp-shuffle reductions; column sums
- * (dw, db, bias grad) run one thread per column over all rows (coalesced, no atomics).
+ * block of C in registers. Row kernels (norms, softmax, cross-entropy) run one block per row with
+ * warp-shuffle reductions; column sums (dw, db, bias grad) run one thread per column over all rows
+ * (coalesced, no atomics).
  *
  * nkc_* take device pointers and a stream (neox_cuda.h); nk_cuda_ops() returns the nk_ops table
  * for host pointers, which stages every buffer through grow-only device slots on one stream.
