@@ -72,8 +72,8 @@ char g_name[64] = "cuBLAS";
 int g_error_lines;
 bool g_full_said;
 
-/* A pip wheel's libcublas finds its libcublasLt sibling only through the loader's search path; loading the
- * sibling first by full path satisfies that dependency (the loader matches it by soname). */
+/* libcublas needs libcublasLt, which a pip wheel's copy may find only through the loader's search path; loading
+ * the sibling first by full path satisfies that dependency (the loader matches loaded objects by soname). */
 void *open_path(const char *path) {
     const char *slash = strrchr(path, '/');
     if (slash && strncmp(slash + 1, "libcublas.", 10) == 0) {
