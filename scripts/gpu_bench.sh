@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a GPU machine (one prepared run): `neox bench` with the CUDA kernels (SGEMM on cuBLAS, found by
-# scripts/cublas_env.sh) against PyTorch eager on the same GPU, fp32 (TF32 off), same config, side by side. Needs target/gpu from
-# scripts/gpu_bundle.sh (carried to the device). Writes $OUT/gpu_bench.txt when OUT is set.
+# scripts/cublas_env.sh) against PyTorch eager on the same GPU, fp32 (TF32 off), same config, side by
+# side. Needs target/gpu from scripts/gpu_bundle.sh (carried to the device). Writes $OUT/gpu_bench.txt
+# when OUT is set.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 exec > >(tee "${OUT:-/tmp}/gpu_bench.txt") 2>&1
