@@ -2,8 +2,10 @@
 # GPU check for the CUDA kernel backend, for ONE run on a device machine (H100/H200):
 #   1. builds libneoxkernels.so, libneoxkernels_cuda.so (sm_80 + sm_90) and backend_check there
 #      (falls back to the carried src/main/native/build when no nvcc/gcc is there);
-#   2. runs backend_check: every CUDA kernel against the CPU backend (the reference backend,
-#      itself tested against the Java ReferenceKernels), then device-resident SGEMM GFLOP/s;
+#   2. runs backend_check twice: with cuBLAS (scripts/cublas_env.sh finds PyTorch's libcublas and
+#      exports NEOX_CUBLAS) and with NEOX_CUBLAS=0 (the built-in SGEMM): every CUDA kernel against
+#      the CPU backend (the reference backend, itself tested against the Java ReferenceKernels), the
+#      GEMM path asked for, then device-resident SGEMM GFLOP/s;
 #   3. PyTorch fp32 matmul (TF32 off) on the same GPU and shapes, for the side-by-side ratio;
 #   4. where java and mvn exist, the Java CudaKernelsTest.
 # Usage (from the repository root): scripts/gpu_check.sh   (writes $OUT/gpu_check.txt when OUT is set)
@@ -24,8 +26,13 @@ else
   B="$N/build"
 fi
 ls -la "$B"
+. scripts/cublas_env.sh
+echo "=== backend_check, cuBLAS (NEOX_CUBLAS=${NEOX_CUBLAS:-unset})"
 OMP_NUM_THREADS=8 timeout 240 "$B/backend_check" "$(cd "$B" && pwd)/libneoxkernels_cuda.so"
 echo "backend_check exit: $?"
+echo "=== backend_check, built-in SGEMM (NEOX_CUBLAS=0)"
+NEOX_CUBLAS=0 OMP_NUM_THREADS=8 timeout 240 "$B/backend_check" "$(cd "$B" && pwd)/libneoxkernels_cuda.so"
+echo "backend_check (NEOX_CUBLAS=0) exit: $?"
 if command -v python3 >/dev/null; then
   timeout 90 python3 - <<'PY' || echo "torch comparison failed"
 import time, torch

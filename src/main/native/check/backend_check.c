@@ -4,6 +4,8 @@
  * random data, then GEMM GFLOP/s on the device (device-resident operands, nkc_sgemm) and on
  * the CPU. Needs no CUDA headers: the CUDA library is dlopen'ed.
  *   backend_check [path/to/libneoxkernels_cuda.so]
+ * It prints which GEMM nkc_sgemm runs (cuBLAS or the built-in kernel); with NEOX_CUBLAS=0 it must be the
+ * built-in one, with NEOX_CUBLAS=/path/to/libcublas.so.N cuBLAS (a FAIL otherwise).
  * Exit status: 0 all checks passed (or no device: CPU GEMM only), 1 a check failed.
  * Tolerance |got - ref| <= tol * (1 + |ref|): 1e-4 GEMM and reductions, 2e-5 element-wise.
  */
@@ -72,11 +74,44 @@ static void check_gemm(const nk_ops *cpu, const nk_ops *gpu) {
             free(a), free(b), free(c1), free(c2);
         }
     }
+    /* beta == 0 ignores C, NaN included; k == 0 is C = beta*C */
+    for (int kz = 0; kz < 2; kz++) {
+        int m = 70, n = 33, k = kz ? 0 : 130;
+        float *a = rnd((size_t) m * 130, 1), *b = rnd((size_t) n * 130, 1), *c1 = rnd((size_t) m * n, 1);
+        if (!kz)
+            for (int i = 0; i < m * n; i++) c1[i] = NAN;
+        float *c2 = dup(c1, (size_t) m * n), beta = kz ? 0.5f : 0.f;
+        cpu->sgemm(0, 1, m, n, k, 0.7f, a, 130, b, 130, beta, c1, n);
+        gpu->sgemm(0, 1, m, n, k, 0.7f, a, 130, b, 130, beta, c2, n);
+        compare(kz ? "sgemm k=0 beta=0.5" : "sgemm beta=0 over NaN C", c1, c2, (size_t) m * n, 1e-4);
+        free(a), free(b), free(c1), free(c2);
+    }
+    /* strided batched, every transpose pair, padded leading dims and strides */
     int m = 33, n = 20, k = 24, cnt = 6;
-    float *a = rnd(cnt * m * k, 1), *b = rnd(cnt * n * k, 1), *c1 = rnd(cnt * m * n, 1), *c2 = dup(c1, cnt * m * n);
-    cpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, k, m * k, b, k, n * k, 1.f, c1, n, m * n, cnt);
-    gpu->sgemm_batched(0, 1, m, n, k, 0.5f, a, k, m * k, b, k, n * k, 1.f, c2, n, m * n, cnt);
-    compare("sgemm_batched NT", c1, c2, cnt * m * n, 1e-4);
+    for (int t = 0; t < 4; t++) {
+        int ta = t & 1, tb = t >> 1, lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+        int64_t sA = (int64_t) lda * (ta ? k : m) + 5, sB = (int64_t) ldb * (tb ? n : k) + 7, sC = (int64_t) ldc * m + 9;
+        float *a = rnd(cnt * sA, 1), *b = rnd(cnt * sB, 1), *c1 = rnd(cnt * sC, 1), *c2 = dup(c1, cnt * sC);
+        cpu->sgemm_batched(ta, tb, m, n, k, 0.5f, a, lda, sA, b, ldb, sB, 1.f, c1, ldc, sC, cnt);
+        gpu->sgemm_batched(ta, tb, m, n, k, 0.5f, a, lda, sA, b, ldb, sB, 1.f, c2, ldc, sC, cnt);
+        char what[64];
+        snprintf(what, sizeof what, "sgemm_batched %dx%dx%d x%d ta=%d tb=%d", m, n, k, cnt, ta, tb);
+        compare(what, c1, c2, cnt * sC, 1e-4);
+        free(a), free(b), free(c1), free(c2);
+    }
+}
+
+/* Which GEMM nkc_sgemm runs; with NEOX_CUBLAS set it must be the one asked for (0: built-in, a path: cuBLAS). */
+static void check_gemm_path(void *lib) {
+    const char *(*gemm_name)(void *) = (const char *(*)(void *)) dlsym(lib, "nkc_gemm_name");
+    const char *name = gemm_name ? gemm_name(NULL) : "unknown (no nkc_gemm_name)";
+    const char *env = getenv("NEOX_CUBLAS");
+    printf("GEMM path: %s (NEOX_CUBLAS=%s)\n", name, env ? env : "unset");
+    if (!env || !*env) return;
+    int want_builtin = strcmp(env, "0") == 0;
+    int ok = strncmp(name, want_builtin ? "built-in SGEMM" : "cuBLAS", want_builtin ? 14 : 6) == 0;
+    failures += !ok;
+    printf("%-4s GEMM path is %s\n", ok ? "PASS" : "FAIL", want_builtin ? "the built-in SGEMM" : "cuBLAS");
 }
 
 static void check_rows(const nk_ops *cpu, const nk_ops *gpu) {
@@ -209,12 +244,37 @@ static void check_softmax_xent_adam(const nk_ops *cpu, const nk_ops *gpu) {
 typedef void (*gemm_dev_fn)(void *stream, int, int, int, int, int, float, const float *, int, const float *, int,
                             float, float *, int);
 
+typedef void (*gemm_batched_dev_fn)(void *stream, int, int, int, int, int, float, const float *, int, int64_t,
+                                    const float *, int, int64_t, float, float *, int, int64_t, int);
+
+/* Attention scores of GPT-2 small at seq 1024 (micro-batch 4 x 12 heads): [1024, 64] x [1024, 64]^T per head. */
+static void bench_batched(gemm_batched_dev_fn dbatched, void *(*dmalloc)(size_t), void (*dfree)(void *),
+                          int (*dsync)(void *)) {
+    int m = 1024, n = 1024, k = 64, cnt = 48;
+    double flop = 2.0 * m * n * k * cnt;
+    float *a = dmalloc((size_t) cnt * m * k * 4), *b = dmalloc((size_t) cnt * n * k * 4);
+    float *c = dmalloc((size_t) cnt * m * n * 4);
+    dbatched(NULL, 0, 1, m, n, k, 1.f, a, k, (int64_t) m * k, b, k, (int64_t) n * k, 0.f, c, n, (int64_t) m * n, cnt);
+    dsync(NULL);
+    int reps = 20;
+    double t = now();
+    for (int r = 0; r < reps; r++)
+        dbatched(NULL, 0, 1, m, n, k, 1.f, a, k, (int64_t) m * k, b, k, (int64_t) n * k, 0.f, c, n, (int64_t) m * n,
+                 cnt);
+    int err = dsync(NULL);
+    t = (now() - t) / reps;
+    printf("GPU  sgemm_batched NT %d x m=%d k=%d n=%d: %8.1f GFLOP/s (%.3f ms, device-resident, err %d)\n", cnt, m, k,
+           n, flop / t / 1e9, t * 1e3, err);
+    dfree(a), dfree(b), dfree(c);
+}
+
 static void bench(const nk_ops *cpu, void *lib) {
     int shapes[][3] = {{2048, 768, 2304}, {2048, 3072, 768}, {2048, 768, 50304}, {512, 512, 512}, {4096, 4096, 4096}};
     gemm_dev_fn dgemm = lib ? (gemm_dev_fn) dlsym(lib, "nkc_sgemm") : NULL;
     void *(*dmalloc)(size_t) = lib ? (void *(*)(size_t)) dlsym(lib, "nkc_malloc") : NULL;
     void (*dfree)(void *) = lib ? (void (*)(void *)) dlsym(lib, "nkc_free") : NULL;
     int (*dsync)(void *) = lib ? (int (*)(void *)) dlsym(lib, "nkc_sync") : NULL;
+    gemm_batched_dev_fn dbatched = lib ? (gemm_batched_dev_fn) dlsym(lib, "nkc_sgemm_batched") : NULL;
     for (int s = 0; s < 5; s++) {
         int m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
         double flop = 2.0 * m * n * k;
@@ -231,7 +291,10 @@ static void bench(const nk_ops *cpu, void *lib) {
                    flop / t / 1e9, t * 1e3, err);
             dfree(a), dfree(b), dfree(c);
         }
-        if (s == 4) continue;
+        if (s == 4) {
+            if (dbatched) bench_batched(dbatched, dmalloc, dfree, dsync);
+            continue;
+        }
         float *a = rnd((size_t) m * k, 1), *b = rnd((size_t) n * k, 1), *c = malloc((size_t) m * n * 4);
         double best = 1e9;
         for (int r = 0; r < 3; r++) {
@@ -260,6 +323,7 @@ int main(int argc, char **argv) {
     }
     if (gpu) {
         printf("checking %s against %s\n", gpu->name, cpu->name);
+        check_gemm_path(lib);
         check_gemm(cpu, gpu);
         check_rows(cpu, gpu);
         check_softmax_xent_adam(cpu, gpu);

@@ -1,9 +1,10 @@
 /*
  * CUDA backend of the neox kernels (libneoxkernels_cuda.so; cudart linked statically, so only the
- * driver is needed at run time). No cuBLAS: SGEMM is a 128x128x8 shared-memory tile kernel,
- * 256 threads each computing an 8x8 strided block of C in registers. Row kernels (norms,
- * softmax, cross-entropy) run one block per row with warp-shuffle reductions; column sums
- * (dw, db, bias grad) run one thread per column over all rows (coalesced, no atomics).
+ * driver is needed at run time). SGEMM runs on cuBLAS when it can be loaded at run time (cublas_rt.cu),
+ * else on the built-in 128x128x8 shared-memory tile kernel: 256 threads each computing an 8x8 strided
+ * block of C in registers. Row kernels (norms, softmax, cross-entropy) run one block per row with
+ * warp-shuffle reductions; column sums (dw, db, bias grad) run one thread per column over all rows
+ * (coalesced, no atomics).
  *
  * nkc_* take device pointers and a stream (neox_cuda.h); nk_cuda_ops() returns the nk_ops table
  * for host pointers, which stages every buffer through grow-only device slots on one stream.
@@ -13,6 +14,7 @@
 #include <cfloat>
 #include "neox_kernels.h"
 #include "neox_cuda.h"
+#include "cublas_rt.h"
 
 #define MASK_VALUE (-10000.f)
 #define ROW_THREADS 256
@@ -84,13 +86,18 @@ extern "C" void nkc_sgemm_batched(cudaStream_t s, int transA, int transB, int m,
                                   const float *a, int lda, int64_t sA, const float *b, int ldb, int64_t sB,
                                   float beta, float *c, int ldc, int64_t sC, int count) {
     if (m <= 0 || n <= 0 || count <= 0) return;
+    if (nkc_cublas_sgemm(s, transA, transB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC, count, 1) == 0)
+        return;
     dim3 grid((n + TN - 1) / TN, (m + TM - 1) / TM, count);
     sgemm_kernel<<<grid, 256, 0, s>>>(transA, transB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC);
 }
 
+extern "C" const char *nkc_gemm_name(cudaStream_t s) { return nkc_cublas_gemm_name(s); }
+
 extern "C" void nkc_sgemm(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha, const float *a,
                           int lda, const float *b, int ldb, float beta, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
+    if (nkc_cublas_sgemm(s, transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, 0) == 0) return;
     dim3 grid((n + TN - 1) / TN, (m + TM - 1) / TM, 1);
     sgemm_kernel<<<grid, 256, 0, s>>>(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0);
 }

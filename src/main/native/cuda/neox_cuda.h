@@ -19,6 +19,9 @@ void nkc_h2d(void *dst, const void *src, size_t bytes, cudaStream_t s);
 void nkc_d2h(void *dst, const void *src, size_t bytes, cudaStream_t s);
 int nkc_sync(cudaStream_t s);                /* 0, or the cudaError_t */
 
+/* SGEMM on cuBLAS when it can be loaded at run time (NEOX_CUBLAS, see cublas_rt.h), else the built-in kernel;
+ * FP32 (no TF32) either way. nkc_gemm_name(s): "cuBLAS <version>" or "built-in SGEMM" for the current device. */
+const char *nkc_gemm_name(cudaStream_t s);
 void nkc_sgemm(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
 void nkc_sgemm_batched(cudaStream_t s, int transA, int transB, int m, int n, int k, float alpha,

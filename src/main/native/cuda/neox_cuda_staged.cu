@@ -20,7 +20,7 @@ int g_device;
 void *g_slot[SLOTS];
 size_t g_cap[SLOTS];
 std::mutex g_mu;
-char g_name[320];
+char g_name[384];
 
 void *slot(int i, size_t bytes) {
     if (g_cap[i] < bytes) {
@@ -388,7 +388,7 @@ extern "C" const nk_ops *nk_cuda_ops(int device, const char **err) {
         }
         cudaDeviceProp prop;
         cudaGetDeviceProperties(&prop, device);
-        snprintf(g_name, sizeof g_name, "cuda(%s, staged host buffers)", prop.name);
+        snprintf(g_name, sizeof g_name, "cuda(%s, staged host buffers, %s)", prop.name, nkc_gemm_name(g_stream));
     }
     return &g_ops;
 }
