@@ -471,8 +471,11 @@ public final class NativeKernels implements Kernels {
         nXentFused(h, logits, lOff, labels, labOff, dloss, loss, rows, vocab);
     }
 
-    /** Labels index logits in native code: out-of-range labels must throw, not corrupt memory. */
-    private static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
+    /**
+     * Labels index logits in native code: out-of-range labels must throw, not corrupt memory
+     * (device callers run it on the host copy before uploading the labels).
+     */
+    static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
         need(labels, labOff, rows, "labels");
         for (int r = 0; r < rows; r++) {
             int l = labels[labOff + r];
