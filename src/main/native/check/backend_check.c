@@ -1,7 +1,8 @@
 /*
  * backend_check: the CUDA backend against the CPU backend (the reference for the other
  * backends, itself tested against the Java ReferenceKernels) through the same nk_ops table, on
- * random data, then GEMM GFLOP/s on the device (device-resident operands, nkc_sgemm) and on
+ * random data (the API version 5 layout ops bitwise), the device-resident table (nk_cuda_device:
+ * cudaMalloc'd operands, no staging) against the CPU table, then GEMM GFLOP/s on the device (device-resident operands, nkc_sgemm) and on
  * the CPU. Needs no CUDA headers: the CUDA library is dlopen'ed.
  *   backend_check [path/to/libneoxkernels_cuda.so]
  * It prints which GEMM nkc_sgemm runs (cuBLAS or the built-in kernel); with NEOX_CUBLAS=0 it must be the
@@ -241,6 +242,110 @@ static void check_softmax_xent_adam(const nk_ops *cpu, const nk_ops *gpu) {
     }
 }
 
+/* The API version 5 ops, bitwise: add (in place too), fill, copy3d into a prefilled buffer (the
+ * gaps must survive), block-diagonal zeroing, ALiBi. */
+static void check_layout(const nk_ops *cpu, const nk_ops *gpu) {
+    int n = 50000;
+    float *a = rnd(n, 1), *b = rnd(n, 1), *o1 = rnd(n, 1), *o2 = dup(o1, n);
+    cpu->add(a, b, o1, n);
+    gpu->add(a, b, o2, n);
+    compare("add", o1, o2, n, 0);
+    float *a1 = dup(a, n), *a2 = dup(a, n);
+    cpu->add(a1, b, a1, n);
+    gpu->add(a2, b, a2, n);
+    compare("add in place", a1, a2, n, 0);
+    cpu->fill(o1 + 3, n - 10, 0.25f);
+    gpu->fill(o2 + 3, n - 10, 0.25f);
+    compare("fill", o1, o2, n, 0);
+    /* [2, 3, 5 heads x 16] -> [2, 5, 3, 16] (rows -> heads) and a strided block inside */
+    memcpy(o2, o1, (size_t) n * 4);
+    cpu->copy3d(a + 7, o1 + 11, 10, 3, 16, 240, 80, 48 + 5, 16 + 1);
+    gpu->copy3d(a + 7, o2 + 11, 10, 3, 16, 240, 80, 48 + 5, 16 + 1);
+    compare("copy3d", o1, o2, n, 0);
+    int cnt = 5, seq = 77, block = 16, sz = cnt * seq * seq;
+    float *x1 = rnd(sz + 2, 1), *x2 = dup(x1, sz + 2);
+    cpu->zero_above_diag_blocks(x1 + 2, cnt, seq, block);
+    gpu->zero_above_diag_blocks(x2 + 2, cnt, seq, block);
+    compare("zero_above_diag_blocks", x1, x2, sz + 2, 0);
+    float slopes[4] = {0.5f, 0.25f, 0.125f, 0.0625f};
+    cpu->alibi_bias(x1 + 2, cnt, seq - 20, seq, 20, slopes + 1, 3);
+    gpu->alibi_bias(x2 + 2, cnt, seq - 20, seq, 20, slopes + 1, 3);
+    compare("alibi_bias", x1, x2, sz + 2, 0);
+    free(a), free(b), free(o1), free(o2), free(a1), free(a2), free(x1), free(x2);
+}
+
+/* Device-resident: the same ops on cudaMalloc'd memory (nk_cuda_device) against the CPU table. */
+static float *to_dev(const nk_device *d, const float *host, size_t n) {
+    float *p = d->alloc((int64_t) n * 4);
+    d->upload(p, host, (int64_t) n * 4);
+    return p;
+}
+
+static void compare_dev(const nk_device *d, const char *what, const float *ref, const float *dev, size_t n,
+                        double tol) {
+    float *got = malloc(n * 4 + 4);
+    d->download(got, dev, (int64_t) n * 4);
+    char err[256];
+    if (d->error(err, sizeof err)) {
+        printf("FAIL %-34s device error %s\n", what, err);
+        failures++;
+    } else {
+        compare(what, ref, got, n, tol);
+    }
+    free(got);
+}
+
+static void check_device(const nk_ops *cpu, const nk_device *dev) {
+    const nk_ops *g = dev->ops;
+    int m = 130, n = 300, k = 520, cnt = 6;
+    float *a = rnd((size_t) m * k * cnt, 1), *b = rnd((size_t) n * k * cnt, 1), *c = rnd((size_t) m * n * cnt, 1);
+    float *da = to_dev(dev, a, (size_t) m * k * cnt), *db = to_dev(dev, b, (size_t) n * k * cnt);
+    float *dc = to_dev(dev, c, (size_t) m * n * cnt);
+    cpu->sgemm(0, 1, m, n, k, 0.7f, a, k, b, k, 0.5f, c, n);
+    g->sgemm(0, 1, m, n, k, 0.7f, da, k, db, k, 0.5f, dc, n);
+    compare_dev(dev, "device sgemm NT", c, dc, (size_t) m * n, 1e-4);
+    cpu->sgemm_batched(1, 0, 33, 20, 24, 0.5f, a, 33, 33 * 24, b, 20, 20 * 24, 0.f, c, 20, 33 * 20, cnt);
+    g->sgemm_batched(1, 0, 33, 20, 24, 0.5f, da, 33, 33 * 24, db, 20, 20 * 24, 0.f, dc, 20, 33 * 20, cnt);
+    compare_dev(dev, "device sgemm_batched TN", c, dc, (size_t) 33 * 20 * cnt, 1e-4);
+    int rows = 37, vocab = 5003;
+    float *l = rnd((size_t) rows * vocab, 3), *dl = rnd(rows, 1), *loss = rnd(rows, 1);
+    int32_t labels[37];
+    for (int r = 0; r < rows; r++) labels[r] = rand() % vocab;
+    dl[3] = 0.f;
+    float *dlg = to_dev(dev, l, (size_t) rows * vocab), *ddl = to_dev(dev, dl, rows), *dloss = dev->alloc(rows * 4);
+    int32_t *dlab = dev->alloc(sizeof labels);
+    dev->upload(dlab, labels, sizeof labels);
+    cpu->xent_fused(l, labels, dl, loss, rows, vocab);
+    g->xent_fused(dlg, dlab, ddl, dloss, rows, vocab);
+    compare_dev(dev, "device xent_fused loss", loss, dloss, rows, 2e-5);
+    compare_dev(dev, "device xent_fused dlogits", l, dlg, (size_t) rows * vocab, 2e-6);
+    cpu->add(a, b, c, 5000);
+    g->add(da, db, dc, 5000);
+    compare_dev(dev, "device add", c, dc, 5000, 0);
+    cpu->copy3d(a, c + 1, 4, 5, 16, 400, 80, 80 * 5 + 3, 16);
+    g->copy3d(da, dc + 1, 4, 5, 16, 400, 80, 80 * 5 + 3, 16);
+    compare_dev(dev, "device copy3d", c, dc, 5000, 0);
+    int np = 20000;
+    float *p1 = dup(a, np), *mm = rnd(np, 0.1f), *vv = rnd(np, 0.1f);
+    for (int i = 0; i < np; i++) vv[i] = fabsf(vv[i]);
+    float *dp = to_dev(dev, p1, np), *dm = to_dev(dev, mm, np), *dv = to_dev(dev, vv, np);
+    cpu->adam(p1, b, mm, vv, np, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1, 0.19f, 0.0975f, 0.5f);
+    g->adam(dp, db, dm, dv, np, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1, 0.19f, 0.0975f, 0.5f);
+    compare_dev(dev, "device adamw p", p1, dp, np, 1e-6);
+    compare_dev(dev, "device adamw v", vv, dv, np, 1e-6);
+    dev->release(dp), dev->release(dm), dev->release(dv);
+    free(p1), free(mm), free(vv);
+    void *huge = dev->alloc((int64_t) 1 << 60);
+    int ok = huge == NULL;
+    char err[256];
+    ok &= dev->error(err, sizeof err) == 0;
+    failures += !ok;
+    printf("%-4s device alloc of 2^60 bytes returns NULL, no pending error\n", ok ? "PASS" : "FAIL");
+    dev->release(da), dev->release(db), dev->release(dc), dev->release(dlg), dev->release(ddl);
+    dev->release(dloss), dev->release(dlab);
+    free(a), free(b), free(c), free(l), free(dl), free(loss);
+}
+
 typedef void (*gemm_dev_fn)(void *stream, int, int, int, int, int, float, const float *, int, const float *, int,
                             float, float *, int);
 
@@ -327,6 +432,17 @@ int main(int argc, char **argv) {
         check_gemm(cpu, gpu);
         check_rows(cpu, gpu);
         check_softmax_xent_adam(cpu, gpu);
+        check_layout(cpu, gpu);
+        const char *err = NULL;
+        nk_cuda_device_fn dfn = (nk_cuda_device_fn) dlsym(lib, "nk_cuda_device");
+        const nk_device *dev = dfn ? dfn(0, &err) : NULL;
+        if (dev) {
+            printf("checking %s against %s\n", dev->name, cpu->name);
+            check_device(cpu, dev);
+        } else {
+            printf("FAIL CUDA device unavailable: %s\n", err ? err : "nk_cuda_device missing");
+            failures++;
+        }
         printf("%d check(s) failed\n", failures);
     }
     bench(cpu, gpu ? lib : NULL);

@@ -15,6 +15,7 @@
 #include "neox_kernels.h"
 #include "neox_cuda.h"
 #include "cublas_rt.h"
+#include "nkc_grid.cuh"
 
 #define MASK_VALUE (-10000.f)
 #define ROW_THREADS 256
@@ -255,9 +256,6 @@ __global__ void scalenorm_bwd_kernel(const float *dout, const float *x, const fl
 
 // ------------------------------------------------------------------ element-wise
 
-#define GRID(n) (unsigned) (((n) + 255) / 256 < 65535u * 8 ? ((n) + 255) / 256 : 65535u * 8)
-#define FOR_N(i, n) for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < (n); \
-                         i += (int64_t) gridDim.x * blockDim.x)
 
 __global__ void bias_add_kernel(float *x, const float *bias, int64_t n, int cols) {
     FOR_N(i, n) x[i] += bias[i % cols];
@@ -508,6 +506,25 @@ __global__ void xent_bwd_kernel(float *logits, const int32_t *labels, const floa
         l[j] = d == 0.f ? 0.f : (expf(l[j] - ls) - (j == label ? 1.f : 0.f)) * d;
 }
 
+/* xent_fwd + xent_bwd in one pass over the row: every thread reads the label's logit before the
+ * reductions' barriers, the row is overwritten only after them. */
+__global__ void xent_fused_kernel(float *logits, const int32_t *labels, const float *dloss, float *loss,
+                                  int vocab) {
+    float *l = logits + (size_t) blockIdx.x * vocab;
+    int label = labels[blockIdx.x];
+    float target = l[label];
+    float mx = -FLT_MAX;
+    for (int j = threadIdx.x; j < vocab; j += blockDim.x) mx = fmaxf(mx, l[j]);
+    mx = block_reduce(mx, true);
+    float s = 0.f;
+    for (int j = threadIdx.x; j < vocab; j += blockDim.x) s += expf(l[j] - mx);
+    s = block_reduce(s, false);
+    float ls = mx + logf(s), d = dloss[blockIdx.x];
+    if (threadIdx.x == 0) loss[blockIdx.x] = ls - target;
+    for (int j = threadIdx.x; j < vocab; j += blockDim.x)
+        l[j] = d == 0.f ? 0.f : (expf(l[j] - ls) - (j == label ? 1.f : 0.f)) * d;
+}
+
 extern "C" void nkc_causal_softmax_fwd(cudaStream_t s, const float *x, float *y, int count, int sq, float scale,
                                        int triangle) {
     if ((int64_t) count * sq > 0) softmax_fwd_kernel<<<count * sq, 128, 0, s>>>(x, y, sq, scale, triangle);
@@ -526,6 +543,11 @@ extern "C" void nkc_xent_fwd(cudaStream_t s, const float *logits, const int32_t 
 extern "C" void nkc_xent_bwd(cudaStream_t s, float *logits, const int32_t *labels, const float *lse,
                              const float *dloss, int rows, int vocab) {
     if (rows > 0) xent_bwd_kernel<<<rows, 1024, 0, s>>>(logits, labels, lse, dloss, vocab);
+}
+
+extern "C" void nkc_xent_fused(cudaStream_t s, float *logits, const int32_t *labels, const float *dloss, float *loss,
+                               int rows, int vocab) {
+    if (rows > 0) xent_fused_kernel<<<rows, 1024, 0, s>>>(logits, labels, dloss, loss, vocab);
 }
 
 // ------------------------------------------------------------------ memory

@@ -44,6 +44,9 @@ void nkc_xent_fwd(cudaStream_t s, const float *logits, const int32_t *labels, fl
                   int vocab);
 void nkc_xent_bwd(cudaStream_t s, float *logits, const int32_t *labels, const float *lse, const float *dloss,
                   int rows, int vocab);
+/* xent_fwd + xent_bwd in one kernel: writes loss, turns logits into dlogits in place. */
+void nkc_xent_fused(cudaStream_t s, float *logits, const int32_t *labels, const float *dloss, float *loss, int rows,
+                    int vocab);
 void nkc_adam(cudaStream_t s, float *p, const float *g, float *m, float *v, int64_t len, float lr, float beta1,
               float beta2, float eps, float weightDecay, int adamW, float bc1, float bc2, float gradScale);
 
@@ -67,6 +70,15 @@ void nkc_embedding_bwd(cudaStream_t s, const int32_t *tokens, const float *dout,
                        int vocabStart, int vocabRows);
 void nkc_rotary(cudaStream_t s, float *x, int count, int seq, int headDim, int rd, const float *cos,
                 const float *sin, float sign);
+
+/* neox_cuda_layout.cu: the API version 5 ops (see nk_ops in neox_kernels.h). */
+void nkc_add(cudaStream_t s, const float *a, const float *b, float *out, int64_t n);
+void nkc_fill(cudaStream_t s, float *x, int64_t n, float value);
+void nkc_copy3d(cudaStream_t s, const float *src, float *dst, int n0, int n1, int n2, int64_t ss0, int64_t ss1,
+                int64_t ds0, int64_t ds1);
+void nkc_zero_above_diag_blocks(cudaStream_t s, float *x, int count, int seq, int block);
+void nkc_alibi_bias(cudaStream_t s, float *x, int count, int rows, int cols, int pos0, const float *slopes,
+                    int heads);
 
 #ifdef __cplusplus
 }

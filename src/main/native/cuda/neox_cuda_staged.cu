@@ -328,16 +328,14 @@ void xent_bwd(float *logits, const int32_t *labels, const float *lse, const floa
     finish("xent_bwd");
 }
 
-/* Two passes on the device (forward then backward kernel); the host sees one call. */
 void xent_fused(float *logits, const int32_t *labels, const float *dloss, float *loss, int rows, int vocab) {
     LOCK;
     int64_t n = (int64_t) rows * vocab;
     float *dl = up(0, logits, n);
     const int32_t *dt = up(1, labels, rows);
     const float *dd = up(2, dloss, rows);
-    float *dloss_out = (float *) slot(3, rows * 4 + 4), *dlse = (float *) slot(4, rows * 4 + 4);
-    nkc_xent_fwd(g_stream, dl, dt, dloss_out, dlse, rows, vocab);
-    nkc_xent_bwd(g_stream, dl, dt, dlse, dd, rows, vocab);
+    float *dloss_out = (float *) slot(3, rows * 4 + 4);
+    nkc_xent_fused(g_stream, dl, dt, dd, dloss_out, rows, vocab);
     down(loss, dloss_out, rows);
     down(logits, dl, n);
     finish("xent_fused");
@@ -355,6 +353,57 @@ void adam(float *p, const float *g, float *m, float *v, int64_t len, float lr, f
     finish("adam");
 }
 
+void add(const float *a, const float *b, float *out, int64_t n) {
+    LOCK;
+    const float *da = up(0, a, n), *db = up(1, b, n);
+    float *dout = (float *) slot(2, n * 4 + 4);
+    nkc_add(g_stream, da, db, dout, n);
+    down(out, dout, n);
+    finish("add");
+}
+
+void fill(float *x, int64_t n, float value) {
+    LOCK;
+    float *dx = (float *) slot(0, n * 4 + 4);
+    nkc_fill(g_stream, dx, n, value);
+    down(x, dx, n);
+    finish("fill");
+}
+
+int64_t span3(int n0, int n1, int n2, int64_t s0, int64_t s1) { return (n0 - 1) * s0 + (n1 - 1) * s1 + n2; }
+
+/* dst's whole span goes up too, so the gaps between the copied rows come back unchanged. */
+void copy3d(const float *src, float *dst, int n0, int n1, int n2, int64_t ss0, int64_t ss1, int64_t ds0,
+            int64_t ds1) {
+    if (n0 <= 0 || n1 <= 0 || n2 <= 0) return;
+    LOCK;
+    int64_t ns = span3(n0, n1, n2, ss0, ss1), nd = span3(n0, n1, n2, ds0, ds1);
+    const float *dsrc = up(0, src, ns);
+    float *ddst = up(1, dst, nd);
+    nkc_copy3d(g_stream, dsrc, ddst, n0, n1, n2, ss0, ss1, ds0, ds1);
+    down(dst, ddst, nd);
+    finish("copy3d");
+}
+
+void zero_above_diag_blocks(float *x, int count, int seq, int block) {
+    LOCK;
+    int64_t n = (int64_t) count * seq * seq;
+    float *dx = up(0, x, n);
+    nkc_zero_above_diag_blocks(g_stream, dx, count, seq, block);
+    down(x, dx, n);
+    finish("zero_above_diag_blocks");
+}
+
+void alibi_bias(float *x, int count, int rows, int cols, int pos0, const float *slopes, int heads) {
+    LOCK;
+    int64_t n = (int64_t) count * rows * cols;
+    float *dx = up(0, x, n);
+    const float *ds = up(1, slopes, heads);
+    nkc_alibi_bias(g_stream, dx, count, rows, cols, pos0, ds, heads);
+    down(x, dx, n);
+    finish("alibi_bias");
+}
+
 nk_ops g_ops = {
     NK_API_VERSION, g_name,
     sgemm, sgemm_batched,
@@ -363,6 +412,7 @@ nk_ops g_ops = {
     embedding_fwd, embedding_bwd, rotary,
     softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
     act_fwd, act_bwd, geglu_fwd, geglu_bwd, dropout_2d,
+    add, fill, copy3d, zero_above_diag_blocks, alibi_bias,
 };
 
 }  // namespace

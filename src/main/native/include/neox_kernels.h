@@ -13,6 +13,8 @@
  *   - nk_cuda_ops() : libneoxkernels_cuda.so; the table takes host pointers and stages them
  *                     through cached device buffers; the nkc_* device API in neox_cuda.h
  *                     takes device pointers and a stream for device-resident callers.
+ * Device-resident callers use an nk_device instead (below): memory the backend allocates, the
+ * same nk_ops on pointers into it, explicit uploads and downloads.
  */
 #ifndef NEOX_KERNELS_H
 #define NEOX_KERNELS_H
@@ -23,7 +25,7 @@
 extern "C" {
 #endif
 
-#define NK_API_VERSION 4
+#define NK_API_VERSION 5
 
 /* Element-wise MLP activations (org.neox.kernel.ActivationKind, by ordinal). */
 enum { NK_ACT_GELU, NK_ACT_GELU_TANH, NK_ACT_RELU, NK_ACT_SOFTSIGN, NK_ACT_SWISH, NK_ACT_MISH };
@@ -98,7 +100,40 @@ typedef struct nk_ops {
      * over the enclosing buffer). Elements outside the region are untouched; out may alias x. */
     void (*dropout_2d)(const float *x, float *out, int count, int64_t countStride, int rows, int64_t rowStride,
                        int cols, float p, int64_t seed, int64_t counterBase);
+
+    /* ---- API version 5: the layout and small element-wise ops a device-resident trainer needs. */
+    /* out[i] = a[i] + b[i]; out may alias a or b. */
+    void (*add)(const float *a, const float *b, float *out, int64_t n);
+    void (*fill)(float *x, int64_t n, float value);
+    /* dst[i0*ds0 + i1*ds1 + j] = src[i0*ss0 + i1*ss1 + j] for i0 < n0, i1 < n1, j < n2 (strides in
+     * elements, >= 0); the regions may not overlap. qkv split/merge, heads <-> rows permutations. */
+    void (*copy3d)(const float *src, float *dst, int n0, int n1, int n2, int64_t ss0, int64_t ss1, int64_t ds0,
+                   int64_t ds1);
+    /* x [count, seq, seq]: x[p][i][j] = 0 for i < j < min(seq, (i/block + 1)*block); rest untouched. */
+    void (*zero_above_diag_blocks)(float *x, int count, int seq, int block);
+    /* ALiBi on scores x [count, rows, cols]: matrix c uses slopes[c % heads], row r is query
+     * i = pos0 + r, x[c][r][j] += (float) (j - i) * slope for j <= i, j < cols (float product and
+     * sum, no FMA: bitwise ReferenceKernels.alibiBias). */
+    void (*alibi_bias)(float *x, int count, int rows, int cols, int pos0, const float *slopes, int heads);
 } nk_ops;
+
+/*
+ * A backend whose kernels run on memory it allocates ("device" memory). ops take pointers from
+ * alloc (offsets into an allocation included); int32 labels/tokens are device pointers too. Work
+ * may be queued: download waits for it, and error reports a failure of queued work so far.
+ *   - nk_cpu_device(): ops = nk_cpu_ops, memory = 64-byte aligned malloc, copies are memcpy.
+ *   - nk_cuda_device(): cudaMalloc'd memory, the nkc_* kernels on one stream, no staging.
+ */
+typedef struct nk_device {
+    int version;                 /* NK_API_VERSION */
+    const char *name;
+    const nk_ops *ops;           /* kernels on device pointers */
+    void *(*alloc)(int64_t bytes);                                /* NULL when out of memory */
+    void (*release)(void *p);
+    void (*upload)(void *dst, const void *host, int64_t bytes);   /* host may be reused on return */
+    void (*download)(void *host, const void *src, int64_t bytes); /* waits for queued work; host filled on return */
+    int (*error)(char *msg, int len);  /* 0, or nonzero with a message: a failure of queued work so far, without waiting */
+} nk_device;
 
 /* The CPU backend (libneoxkernels_cpu.so). threads > 0 sets the (process-wide) thread count;
  * <= 0 keeps the current one (initially the OpenMP default). */
@@ -108,6 +143,15 @@ const nk_ops *nk_cpu_ops(int threads);
 /* The CUDA backend (libneoxkernels_cuda.so); NULL with a message in *err when no device. */
 typedef const nk_ops *(*nk_cuda_ops_fn)(int device, const char **err);
 const nk_ops *nk_cuda_ops(int device, const char **err);
+
+/* The CPU backend as a device (libneoxkernels_cpu.so); threads as for nk_cpu_ops. */
+typedef const nk_device *(*nk_cpu_device_fn)(int threads);
+const nk_device *nk_cpu_device(int threads);
+
+/* The CUDA backend as a device (libneoxkernels_cuda.so); NULL with a message in *err when there is
+ * no such device. One device per process: a later call naming another device fails. */
+typedef const nk_device *(*nk_cuda_device_fn)(int device, const char **err);
+const nk_device *nk_cuda_device(int device, const char **err);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "neox_kernels.h"
+#include "nk_jni.h"
 
 #define MAX_PINS 8
 
@@ -53,14 +54,17 @@ static void unpin(pins *p) {
 #define I(a, off) ((int32_t *) pin(&P, (a), (off), 0, sizeof(int32_t)))
 #define BEGIN pins P = {env, 0, 0, {0}, {0}, {0}}
 #define RUN(call) do { if (!P.failed) { call; } unpin(&P); } while (0)
-#define JFN(name) JNICALL Java_org_neox_kernel_NativeKernels_##name
 
-static void throw_state(JNIEnv *env, const char *msg) {
-    jclass ex = (*env)->FindClass(env, "java/lang/IllegalStateException");
+void nk_throw(JNIEnv *env, const char *cls, const char *msg) {
+    jclass ex = (*env)->FindClass(env, cls);
     if (ex) (*env)->ThrowNew(env, ex, msg);
 }
 
-static void *open_backend(JNIEnv *env, jstring path) {
+static void throw_state(JNIEnv *env, const char *msg) {
+    nk_throw(env, "java/lang/IllegalStateException", msg);
+}
+
+void *nk_open_backend(JNIEnv *env, jstring path) {
     const char *p = (*env)->GetStringUTFChars(env, path, NULL);
     void *lib = dlopen(p, RTLD_NOW | RTLD_LOCAL);
     (*env)->ReleaseStringUTFChars(env, path, p);
@@ -86,9 +90,13 @@ static jlong checked(JNIEnv *env, const nk_ops *ops) {
  * 2-core machine spinning OpenMP workers cost whole scheduler ticks (~8 ms) per small kernel
  * (measured). A value the user set is kept.
  */
-JNIEXPORT jlong JFN(nInitCpu)(JNIEnv *env, jclass cls, jstring path, jint threads) {
+void nk_passive_openmp(void) {
     setenv("OMP_WAIT_POLICY", "passive", 0);
-    void *lib = open_backend(env, path);
+}
+
+JNIEXPORT jlong JFN(nInitCpu)(JNIEnv *env, jclass cls, jstring path, jint threads) {
+    nk_passive_openmp();
+    void *lib = nk_open_backend(env, path);
     nk_cpu_ops_fn fn = lib ? (nk_cpu_ops_fn) dlsym(lib, "nk_cpu_ops") : NULL;
     if (!fn) {
         throw_state(env, lib ? "nk_cpu_ops not found in the CPU library" : dlerror());
@@ -98,7 +106,7 @@ JNIEXPORT jlong JFN(nInitCpu)(JNIEnv *env, jclass cls, jstring path, jint thread
 }
 
 JNIEXPORT jlong JFN(nInitCuda)(JNIEnv *env, jclass cls, jstring path, jint device) {
-    void *lib = open_backend(env, path);
+    void *lib = nk_open_backend(env, path);
     const char *err = NULL;
     const nk_ops *ops = NULL;
     if (!lib) {
@@ -317,4 +325,38 @@ JNIEXPORT void JFN(nAdam)(JNIEnv *env, jclass cls, jlong h, jfloatArray p, jfloa
     BEGIN;
     float *pp = F(p, off, 1), *pg = F(g, off, 0), *pm = F(m, off, 1), *pv = F(v, off, 1);
     RUN(OPS->adam(pp, pg, pm, pv, len, lr, b1, b2, eps, wd, adamW, bc1, bc2, gs));
+}
+
+JNIEXPORT void JFN(nAdd)(JNIEnv *env, jclass cls, jlong h, jfloatArray a, jint aOff, jfloatArray b, jint bOff,
+                         jfloatArray out, jint outOff, jint n) {
+    BEGIN;
+    float *pa = F(a, aOff, 0), *pb = F(b, bOff, 0), *po = F(out, outOff, 1);
+    RUN(OPS->add(pa, pb, po, n));
+}
+
+JNIEXPORT void JFN(nFill)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint off, jint n, jfloat value) {
+    BEGIN;
+    float *px = F(x, off, 1);
+    RUN(OPS->fill(px, n, value));
+}
+
+JNIEXPORT void JFN(nCopy3d)(JNIEnv *env, jclass cls, jlong h, jfloatArray src, jint srcOff, jfloatArray dst,
+                            jint dstOff, jint n0, jint n1, jint n2, jint ss0, jint ss1, jint ds0, jint ds1) {
+    BEGIN;
+    float *ps = F(src, srcOff, 0), *pd = F(dst, dstOff, 1);
+    RUN(OPS->copy3d(ps, pd, n0, n1, n2, ss0, ss1, ds0, ds1));
+}
+
+JNIEXPORT void JFN(nZeroAboveDiagonalInBlocks)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint off, jint count,
+                                               jint seq, jint block) {
+    BEGIN;
+    float *px = F(x, off, 1);
+    RUN(OPS->zero_above_diag_blocks(px, count, seq, block));
+}
+
+JNIEXPORT void JFN(nAlibiBias)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint off, jint count, jint rows,
+                               jint cols, jint pos0, jfloatArray slopes, jint slopesOff, jint heads) {
+    BEGIN;
+    float *px = F(x, off, 1), *ps = F(slopes, slopesOff, 0);
+    RUN(OPS->alibi_bias(px, count, rows, cols, pos0, ps, heads));
 }

@@ -330,6 +330,66 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     }
 
     @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        par.forRows(n, 65536, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[outOff + i] = a[aOff + i] + b[bOff + i];
+            }
+        });
+    }
+
+    @Override
+    public void fill(float[] x, int off, int n, float value) {
+        java.util.Arrays.fill(x, off, off + n, value);
+    }
+
+    /** Parallel over the {@code n0·n1} contiguous rows of {@code n2} elements. */
+    @Override
+    public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
+                       int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
+        if (n0 <= 0 || n1 <= 0 || n2 <= 0) {
+            return;
+        }
+        par.forRows(n0 * n1, Math.max(1, 65536 / n2), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int i0 = r / n1, i1 = r % n1;
+                System.arraycopy(src, srcOff + i0 * srcStride0 + i1 * srcStride1,
+                        dst, dstOff + i0 * dstStride0 + i1 * dstStride1, n2);
+            }
+        });
+    }
+
+    @Override
+    public void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block) {
+        par.forRows(count * seq, Math.max(1, 65536 / Math.max(1, seq)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int i = r % seq;
+                int end = Math.min(seq, (i / block + 1) * block);
+                int o = off + r * seq;
+                if (end > i + 1) {
+                    java.util.Arrays.fill(x, o + i + 1, o + end, 0f);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
+                          int heads) {
+        par.forRows(count * rows, Math.max(1, 65536 / Math.max(1, cols)), (from, to) -> {
+            for (int cr = from; cr < to; cr++) {
+                float slope = slopes[slopesOff + (cr / rows) % heads];
+                int i = pos0 + cr % rows;
+                int o = off + cr * cols;
+                int end = Math.min(cols, i + 1);
+                for (int j = 0; j < end; j++) {
+                    x[o + j] += (float) (j - i) * slope;
+                }
+            }
+        });
+    }
+
+    @Override
     public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                  int rows, int dim, int vocabStart, int vocabRows) {
         for (int r = 0; r < rows; r++) {

@@ -165,60 +165,45 @@ public interface Kernels {
         dropoutForward2d(dy, dyOff, dx, dxOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);
     }
 
-    /** TEMP */
-    default void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = a[aOff + i] + b[bOff + i];
-        }
-    }
+    /** {@code out[i] = a[i] + b[i]} for {@code i < n}; out may alias a or b (same offset). */
+    void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
 
-    /** TEMP */
-    default void fill(float[] x, int off, int n, float value) {
-        java.util.Arrays.fill(x, off, off + n, value);
-    }
+    /** {@code x[off + i] = value} for {@code i < n}. */
+    void fill(float[] x, int off, int n, float value);
 
-    /** TEMP */
-    default void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
-                        int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
-        for (int i0 = 0; i0 < n0; i0++) {
-            for (int i1 = 0; i1 < n1; i1++) {
-                System.arraycopy(src, srcOff + i0 * srcStride0 + i1 * srcStride1, dst,
-                        dstOff + i0 * dstStride0 + i1 * dstStride1, n2);
-            }
-        }
-    }
+    /**
+     * Strided 3-d copy with a contiguous innermost dimension: for {@code i0 < n0, i1 < n1, j < n2},
+     * {@code dst[dstOff + i0·dstStride0 + i1·dstStride1 + j] = src[srcOff + i0·srcStride0 +
+     * i1·srcStride1 + j]}. Strides are non-negative; the source and destination regions may not
+     * overlap. Attention's qkv split/merge and its heads ↔ rows permutations are such copies,
+     * e.g. rows {@code [b, s, heads·hd]} to heads {@code [b·heads, s, hd]} for one b is
+     * {@code copy3d(rows, b·s·heads·hd, h, b·heads·s·hd, heads, s, hd, hd, heads·hd, s·hd, hd)}.
+     */
+    void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
+                int srcStride0, int srcStride1, int dstStride0, int dstStride1);
 
     /** {@code dst[dstOff, dstOff+n) = src[srcOff, srcOff+n)} (one {@link #copy3d} row); the ranges may not overlap. */
     default void copy(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         copy3d(src, srcOff, dst, dstOff, 1, 1, n, 0, 0, 0, 0);
     }
 
-    /** TEMP */
-    default void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block) {
-        for (int p = 0; p < count; p++) {
-            for (int i = 0; i < seq; i++) {
-                int end = Math.min(seq, (i / block + 1) * block);
-                int o = off + (p * seq + i) * seq;
-                java.util.Arrays.fill(x, o + i + 1, o + end, 0f);
-            }
-        }
-    }
+    /**
+     * In each of the {@code count} row-major {@code [seq, seq]} matrices at {@code off + p·seq²},
+     * sets {@code x[i][j] = 0} for {@code i < j < min(seq, (i/block + 1)·block)}: the part above
+     * the diagonal inside each diagonal {@code block × block} tile, which block-triangular
+     * attention's GEMMs read. Every other entry is untouched.
+     */
+    void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block);
 
-    /** TEMP */
-    default void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
-                           int heads) {
-        for (int c = 0; c < count; c++) {
-            float slope = slopes[slopesOff + c % heads];
-            for (int r = 0; r < rows; r++) {
-                int i = pos0 + r;
-                int o = off + (c * rows + r) * cols;
-                int end = Math.min(cols, i + 1);
-                for (int j = 0; j < end; j++) {
-                    x[o + j] += (float) (j - i) * slope;
-                }
-            }
-        }
-    }
+    /**
+     * ALiBi on attention scores {@code x [count, rows, cols]} at {@code off}: matrix {@code c}
+     * belongs to head {@code c mod heads} with {@code slope = slopes[slopesOff + c mod heads]};
+     * row {@code r} is query position {@code i = pos0 + r}; for keys {@code j < min(cols, i + 1)},
+     * {@code x[c][r][j] += (float) (j − i) · slope}, product and sum each rounded to float (no
+     * fused multiply-add), so every backend matches GPT-NeoX's float bias bit for bit.
+     */
+    void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
+                   int heads);
 
     // ---------------------------------------------------------------- embedding
 

@@ -13,6 +13,15 @@ import java.util.Objects;
  * checks that the ranges it will touch lie inside the arrays (cheap next to the kernels).
  * The CPU backend's thread count is process-wide (OpenMP); instances are thread-safe as far as
  * the kernels go (no per-instance state besides the backend handle).
+ *
+ * <p>The device entry points ({@code nDev*}, {@code d*}; package-private, for the device-resident
+ * path) work on an {@code nk_device}: memory the backend allocates, addressed by {@code long}
+ * byte addresses that already include element offsets, filled and read by explicit uploads and
+ * downloads. Each {@code dXxx} takes the parameters of its heap twin {@code nXxx} in the same
+ * order, every (array, offset) pair replaced by one address (int labels and tokens too). They
+ * check nothing (the caller owns the addresses: labels must be validated before the upload), and
+ * throw {@link IllegalStateException} {@code "<device>: <op>: <message>"} when the device reports
+ * a failure. {@link #deviceCpu} (host memory: testable anywhere) and {@link #deviceCuda} open them.
  */
 public final class NativeKernels implements Kernels {
     private static final Object LOCK = new Object();
@@ -50,6 +59,28 @@ public final class NativeKernels implements Kernels {
         return new NativeKernels(nInitCuda(lib.toString(), device));
     }
 
+    /**
+     * The native CPU backend as a device ({@code nk_device*} handle for the {@code nDev*}/{@code d*}
+     * methods): its memory is 64-byte aligned host memory, its kernels those of {@link #cpu}.
+     *
+     * @throws IllegalStateException with the reason when the library cannot be loaded
+     */
+    static long deviceCpu(int threads) {
+        ensureLoaded();
+        return nDevInitCpu(NativeLibrary.locate(NativeLibrary.CPU).toString(), threads);
+    }
+
+    /**
+     * The CUDA backend as a device on GPU {@code device}: cudaMalloc'd memory, kernels queued on
+     * one stream without staging. One GPU per process.
+     *
+     * @throws IllegalStateException with the reason when the CUDA library or the GPU is missing
+     */
+    static long deviceCuda(int device) {
+        ensureLoaded();
+        return nDevInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device);
+    }
+
     /** Null when the native CPU backend loads, else why not (for a skip message or a log line). */
     public static String unavailableReason() {
         try {
@@ -76,14 +107,16 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    private static void need(float[] a, int off, long len, String what) {
+    /** Throws unless {@code [off, off + len)} lies inside {@code a} (nothing to check when len <= 0). */
+    static void need(float[] a, int off, long len, String what) {
         Objects.requireNonNull(a, what);
         if (len > 0 && (off < 0 || off + len > a.length)) {
             throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside float[" + a.length + "]");
         }
     }
 
-    private static void need(int[] a, int off, long len, String what) {
+    /** As {@link #need(float[], int, long, String)} for int arrays. */
+    static void need(int[] a, int off, long len, String what) {
         Objects.requireNonNull(a, what);
         if (len > 0 && (off < 0 || off + len > a.length)) {
             throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside int[" + a.length + "]");
@@ -91,7 +124,7 @@ public final class NativeKernels implements Kernels {
     }
 
     /** Elements spanned by a row-major [rows, cols] matrix with row stride ld. */
-    private static long span(int rows, int cols, int ld) {
+    static long span(int rows, int cols, int ld) {
         return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
     }
 
@@ -278,6 +311,61 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        need(a, aOff, n, "a");
+        need(b, bOff, n, "b");
+        need(out, outOff, n, "out");
+        nAdd(h, a, aOff, b, bOff, out, outOff, n);
+    }
+
+    @Override
+    public void fill(float[] x, int off, int n, float value) {
+        need(x, off, n, "x");
+        nFill(h, x, off, n, value);
+    }
+
+    @Override
+    public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
+                       int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
+        if (n0 <= 0 || n1 <= 0 || n2 <= 0) {
+            return;
+        }
+        if (srcStride0 < 0 || srcStride1 < 0 || dstStride0 < 0 || dstStride1 < 0) {
+            throw new IllegalArgumentException("negative copy3d stride: " + srcStride0 + ", " + srcStride1 + ", "
+                    + dstStride0 + ", " + dstStride1);
+        }
+        need(src, srcOff, (long) (n0 - 1) * srcStride0 + (long) (n1 - 1) * srcStride1 + n2, "src");
+        need(dst, dstOff, (long) (n0 - 1) * dstStride0 + (long) (n1 - 1) * dstStride1 + n2, "dst");
+        nCopy3d(h, src, srcOff, dst, dstOff, n0, n1, n2, srcStride0, srcStride1, dstStride0, dstStride1);
+    }
+
+    @Override
+    public void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block) {
+        if (count <= 0 || seq <= 0) {
+            return;
+        }
+        if (block < 1) {
+            throw new IllegalArgumentException("block size " + block + " must be >= 1");
+        }
+        need(x, off, (long) count * seq * seq, "x");
+        nZeroAboveDiagonalInBlocks(h, x, off, count, seq, block);
+    }
+
+    @Override
+    public void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
+                          int heads) {
+        if (count <= 0 || rows <= 0 || cols <= 0) {
+            return;
+        }
+        if (heads < 1) {
+            throw new IllegalArgumentException("ALiBi heads " + heads + " must be >= 1");
+        }
+        need(x, off, (long) count * rows * cols, "x");
+        need(slopes, slopesOff, Math.min(heads, count), "slopes");
+        nAlibiBias(h, x, off, count, rows, cols, pos0, slopes, slopesOff, heads);
+    }
+
+    @Override
     public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                  int rows, int dim, int vocabStart, int vocabRows) {
         need(tokens, tokOff, rows, "tokens");
@@ -383,8 +471,11 @@ public final class NativeKernels implements Kernels {
         nXentFused(h, logits, lOff, labels, labOff, dloss, loss, rows, vocab);
     }
 
-    /** Labels index logits in native code: out-of-range labels must throw, not corrupt memory. */
-    private static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
+    /**
+     * Labels index logits in native code: out-of-range labels must throw, not corrupt memory
+     * (device callers run it on the host copy before uploading the labels).
+     */
+    static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
         need(labels, labOff, rows, "labels");
         for (int r = 0; r < rows; r++) {
             int l = labels[labOff + r];
@@ -489,4 +580,104 @@ public final class NativeKernels implements Kernels {
     private static native void nAdam(long h, float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
                                      float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                                      float bc1, float bc2, float gradScale);
+
+    private static native void nAdd(long h, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+
+    private static native void nFill(long h, float[] x, int off, int n, float value);
+
+    private static native void nCopy3d(long h, float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
+                                       int ss0, int ss1, int ds0, int ds1);
+
+    private static native void nZeroAboveDiagonalInBlocks(long h, float[] x, int off, int count, int seq, int block);
+
+    private static native void nAlibiBias(long h, float[] x, int off, int count, int rows, int cols, int pos0,
+                                          float[] slopes, int slopesOff, int heads);
+
+    // ---------------------------------------------------------------- device JNI (src/main/native/jni/neox_jni_device.c)
+
+    static native long nDevInitCpu(String libraryPath, int threads);
+
+    static native long nDevInitCuda(String libraryPath, int device);
+
+    static native String nDevName(long dev);
+
+    /** @throws IllegalStateException "device out of memory allocating N bytes (...)" */
+    static native long nDevAlloc(long dev, long bytes);
+
+    static native void nDevFree(long dev, long address);
+
+    static native void nDevUpload(long dev, float[] src, int srcOff, long dst, int n);
+
+    static native void nDevUploadInts(long dev, int[] src, int srcOff, long dst, int n);
+
+    static native void nDevDownload(long dev, long src, float[] dst, int dstOff, int n);
+
+    static native void dGemm(long dev, boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda,
+                             long b, int ldb, float beta, long c, int ldc);
+
+    static native void dGemmBatched(long dev, boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda,
+                                    int sA, long b, int ldb, int sB, float beta, long c, int ldc, int sC, int count);
+
+    static native void dLayerNormFwd(long dev, long x, long w, long b, long out, long mean, long rstd, int rows, int dim,
+                                     float eps);
+
+    static native void dLayerNormBwd(long dev, long dout, long x, long w, long mean, long rstd, long dx, long dw, long db,
+                                     int rows, int dim);
+
+    static native void dRmsNormFwd(long dev, long x, long s, long out, long inv, int rows, int dim, float eps);
+
+    static native void dRmsNormBwd(long dev, long dout, long x, long s, long inv, long dx, long ds, int rows, int dim);
+
+    static native void dScaleNormFwd(long dev, long x, long g, long out, long inv, int rows, int dim, float eps);
+
+    static native void dScaleNormBwd(long dev, long dout, long x, long g, long inv, long dx, long dg, int rows, int dim,
+                                     float eps);
+
+    static native void dBiasAdd(long dev, long x, long b, int rows, int cols);
+
+    static native void dBiasGrad(long dev, long dy, long db, int rows, int cols);
+
+    static native void dActFwd(long dev, long x, long out, int n, int kind);
+
+    static native void dActBwd(long dev, long x, long dout, long dx, int n, int kind);
+
+    static native void dGegluFwd(long dev, long fc, long out, int rows, int half);
+
+    static native void dGegluBwd(long dev, long fc, long dout, long dfc, int rows, int half);
+
+    static native void dDropout(long dev, long x, long out, int n, float p, long seed, long counterBase);
+
+    static native void dDropout2d(long dev, long x, long out, int count, int countStride, int rows, int rowStride,
+                                  int cols, float p, long seed, long counterBase);
+
+    static native void dEmbeddingFwd(long dev, long tok, long w, long out, int rows, int dim, int vocabStart,
+                                     int vocabRows);
+
+    static native void dEmbeddingBwd(long dev, long tok, long dout, long dw, int rows, int dim, int vocabStart,
+                                     int vocabRows);
+
+    static native void dRotary(long dev, long x, int count, int seq, int headDim, int rd, long cos, long sin, float sign);
+
+    static native void dSoftmaxFwd(long dev, long x, long y, int count, int sq, float scale, boolean triangle);
+
+    static native void dSoftmaxBwd(long dev, long y, long dy, long dx, int count, int sq, float scale, boolean triangle);
+
+    static native void dXentFwd(long dev, long logits, long labels, long loss, long lse, int rows, int vocab);
+
+    static native void dXentBwd(long dev, long logits, long labels, long lse, long dloss, int rows, int vocab);
+
+    static native void dXentFused(long dev, long logits, long labels, long dloss, long loss, int rows, int vocab);
+
+    static native void dAdam(long dev, long p, long g, long m, long v, int len, float lr, float beta1, float beta2,
+                             float eps, float weightDecay, boolean adamW, float bc1, float bc2, float gradScale);
+
+    static native void dAdd(long dev, long a, long b, long out, int n);
+
+    static native void dFill(long dev, long x, int n, float value);
+
+    static native void dCopy3d(long dev, long src, long dst, int n0, int n1, int n2, int ss0, int ss1, int ds0, int ds1);
+
+    static native void dZeroAboveDiagonalInBlocks(long dev, long x, int count, int seq, int block);
+
+    static native void dAlibiBias(long dev, long x, int count, int rows, int cols, int pos0, long slopes, int heads);
 }

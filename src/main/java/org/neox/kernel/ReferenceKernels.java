@@ -260,6 +260,58 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = a[aOff + i] + b[bOff + i];
+        }
+    }
+
+    @Override
+    public void fill(float[] x, int off, int n, float value) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = value;
+        }
+    }
+
+    @Override
+    public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
+                       int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
+        for (int i0 = 0; i0 < n0; i0++) {
+            for (int i1 = 0; i1 < n1; i1++) {
+                for (int j = 0; j < n2; j++) {
+                    dst[dstOff + i0 * dstStride0 + i1 * dstStride1 + j] = src[srcOff + i0 * srcStride0 + i1 * srcStride1 + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block) {
+        for (int p = 0; p < count; p++) {
+            for (int i = 0; i < seq; i++) {
+                int end = Math.min(seq, (i / block + 1) * block);
+                for (int j = i + 1; j < end; j++) {
+                    x[off + (p * seq + i) * seq + j] = 0f;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
+                          int heads) {
+        for (int c = 0; c < count; c++) {
+            float slope = slopes[slopesOff + c % heads];
+            for (int r = 0; r < rows; r++) {
+                int i = pos0 + r;
+                for (int j = 0; j < Math.min(cols, i + 1); j++) {
+                    x[off + (c * rows + r) * cols + j] += (float) (j - i) * slope;
+                }
+            }
+        }
+    }
+
+    @Override
     public void embeddingForward(int[] tokens, int tokOff, float[] w, int wOff, float[] out, int outOff,
                                  int rows, int dim, int vocabStart, int vocabRows) {
         for (int r = 0; r < rows; r++) {

@@ -54,24 +54,4 @@ final class Alibi {
         }
         return s;
     }
-
-    /**
-     * Adds the bias to scores {@code x [count, rows, cols]} at {@code off}: matrix c belongs to
-     * head {@code c mod slopes.length}; row r is query position {@code pos0 + r}; only keys
-     * {@code j ≤ pos0 + r} are touched. The bias is {@code float(j − i)·slope} in float, as
-     * GPT-NeoX forms it ({@code −tril(i − j)} times the float slopes).
-     */
-    static void addBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes) {
-        for (int c = 0; c < count; c++) {
-            float slope = slopes[c % slopes.length];
-            for (int r = 0; r < rows; r++) {
-                int i = pos0 + r;
-                int o = off + (c * rows + r) * cols;
-                int end = Math.min(cols, i + 1);
-                for (int j = 0; j < end; j++) {
-                    x[o + j] += (float) (j - i) * slope;
-                }
-            }
-        }
-    }
 }

@@ -313,6 +313,88 @@ abstract class KernelsContractTest {
         return r;
     }
 
+    /** Bitwise (one float add per element) at an offset, over the parallel threshold, and in place on a and on b. */
+    @Test
+    void addMatchesTheReferenceAndMayAlias() {
+        Kernels k = kernels();
+        int n = 70_000;
+        float[] a = rand(n + 3, 1), b = rand(n + 5, 1);
+        float[] o1 = rand(n + 7, 1), o2 = o1.clone();
+        REF.add(a, 3, b, 5, o1, 7, n);
+        k.add(a, 3, b, 5, o2, 7, n);
+        close(o1, o2, 0, "add");
+        float[] a1 = a.clone(), a2 = a.clone();
+        REF.add(a1, 3, b, 5, a1, 3, n);
+        k.add(a2, 3, b, 5, a2, 3, n);
+        close(a1, a2, 0, "add in place on a");
+        float[] b1 = b.clone(), b2 = b.clone();
+        REF.add(a, 3, b1, 5, b1, 5, n);
+        k.add(a, 3, b2, 5, b2, 5, n);
+        close(b1, b2, 0, "add in place on b");
+    }
+
+    @Test
+    void fillSetsOnlyItsRange() {
+        Kernels k = kernels();
+        float[] x1 = rand(70_010, 1), x2 = x1.clone();
+        REF.fill(x1, 4, 70_000, -0.375f);
+        k.fill(x2, 4, 70_000, -0.375f);
+        close(x1, x2, 0, "fill");
+    }
+
+    /**
+     * Rows {@code [s, heads·hd]} to heads {@code [heads, s, hd]} into a destination with gaps
+     * between the head matrices, and a larger strided copy over the parallel threshold; the
+     * destination starts random, so untouched entries must survive.
+     */
+    @Test
+    void copy3dStridedRegions() {
+        Kernels k = kernels();
+        int[][] cases = { // n0, n1, n2, ss0, ss1, ds0, ds1
+            {5, 37, 24, 24, 5 * 24, 37 * 24 + 7, 24},
+            {8, 130, 70, 70, 8 * 70 + 3, 130 * 72, 72},
+        };
+        for (int[] c : cases) {
+            int n0 = c[0], n1 = c[1], n2 = c[2];
+            int srcLen = 3 + (n0 - 1) * c[3] + (n1 - 1) * c[4] + n2 + 4;
+            int dstLen = 2 + (n0 - 1) * c[5] + (n1 - 1) * c[6] + n2 + 5;
+            float[] src = rand(srcLen, 1);
+            float[] d1 = rand(dstLen, 1), d2 = d1.clone();
+            REF.copy3d(src, 3, d1, 2, n0, n1, n2, c[3], c[4], c[5], c[6]);
+            k.copy3d(src, 3, d2, 2, n0, n1, n2, c[3], c[4], c[5], c[6]);
+            close(d1, d2, 0, "copy3d " + Arrays.toString(c));
+        }
+    }
+
+    /** Blocks that divide seq, that do not, of one row, and wider than seq (the whole upper triangle). */
+    @Test
+    void zeroAboveDiagonalInBlocks() {
+        Kernels k = kernels();
+        int[][] cases = {{5, 77, 16}, {8, 128, 32}, {3, 20, 1}, {2, 19, 64}}; // count, seq, block
+        for (int[] c : cases) {
+            int count = c[0], seq = c[1], block = c[2];
+            float[] x1 = rand(3 + count * seq * seq + 2, 1), x2 = x1.clone();
+            REF.zeroAboveDiagonalInBlocks(x1, 3, count, seq, block);
+            k.zeroAboveDiagonalInBlocks(x2, 3, count, seq, block);
+            close(x1, x2, 0, "zeroAboveDiagonalInBlocks " + Arrays.toString(c));
+        }
+    }
+
+    /** Query rows from position pos0 (a trailing block), more matrices than heads, slopes at an offset. */
+    @Test
+    void alibiBiasIsBitwiseTheFloatLoop() {
+        Kernels k = kernels();
+        int[][] cases = {{6, 50, 77, 27}, {8, 128, 128, 0}, {4, 16, 40, 3}}; // count, rows, cols, pos0
+        float[] slopes = {9f, 0.70710677f, 0.35355338f, 0.3f, 0.1f, 9f}; // inexact products: an FMA would differ
+        for (int[] c : cases) {
+            int count = c[0], rows = c[1], cols = c[2], pos0 = c[3];
+            float[] x1 = rand(5 + count * rows * cols + 1, 3), x2 = x1.clone();
+            REF.alibiBias(x1, 5, count, rows, cols, pos0, slopes, 1, 4);
+            k.alibiBias(x2, 5, count, rows, cols, pos0, slopes, 1, 4);
+            close(x1, x2, 0, "alibiBias " + Arrays.toString(c));
+        }
+    }
+
     @Test
     void embeddingVocabParallel() {
         Kernels k = kernels();

@@ -68,7 +68,7 @@ class AlibiTest {
         int cols = 5;
         float[] x = new float[2 * rows * cols];
         java.util.Arrays.fill(x, 7f);
-        Alibi.addBias(x, 0, 2, rows, cols, 1, slopes);
+        new ReferenceKernels().alibiBias(x, 0, 2, rows, cols, 1, slopes, 0, 2);
         for (int c = 0; c < 2; c++) {
             for (int r = 0; r < rows; r++) {
                 for (int j = 0; j < cols; j++) {

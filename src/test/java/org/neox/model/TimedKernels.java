@@ -191,6 +191,43 @@ final class TimedKernels implements Kernels {
     }
 
     @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        long t0 = t();
+        k.add(a, aOff, b, bOff, out, outOff, n);
+        ew("add", t0);
+    }
+
+    @Override
+    public void fill(float[] x, int off, int n, float value) {
+        long t0 = t();
+        k.fill(x, off, n, value);
+        ew("fill", t0);
+    }
+
+    @Override
+    public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2, int ss0, int ss1,
+                       int ds0, int ds1) {
+        long t0 = t();
+        k.copy3d(src, srcOff, dst, dstOff, n0, n1, n2, ss0, ss1, ds0, ds1);
+        ew("copy3d", t0);
+    }
+
+    @Override
+    public void zeroAboveDiagonalInBlocks(float[] x, int off, int count, int seq, int block) {
+        long t0 = t();
+        k.zeroAboveDiagonalInBlocks(x, off, count, seq, block);
+        attentionNs += t() - t0;
+    }
+
+    @Override
+    public void alibiBias(float[] x, int off, int count, int rows, int cols, int pos0, float[] slopes, int slopesOff,
+                          int heads) {
+        long t0 = t();
+        k.alibiBias(x, off, count, rows, cols, pos0, slopes, slopesOff, heads);
+        attentionNs += t() - t0;
+    }
+
+    @Override
     public void embeddingForward(int[] tok, int tokOff, float[] w, int wOff, float[] out, int outOff, int rows, int dim,
                                  int vs, int vr) {
         long t0 = t();
