@@ -168,6 +168,15 @@ public interface Kernels {
     /** {@code out[i] = a[i] + b[i]} for {@code i < n}; out may alias a or b (same offset). */
     void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
 
+    /** TEMP */
+    default double sumOfSquares(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += (double) x[off + i] * x[off + i];
+        }
+        return s;
+    }
+
     /** {@code x[off + i] = value} for {@code i < n}. */
     void fill(float[] x, int off, int n, float value);
 

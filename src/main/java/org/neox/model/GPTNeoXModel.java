@@ -155,6 +155,20 @@ public final class GPTNeoXModel {
         return store.params();
     }
 
+    /**
+     * The flat parameters as the model's kernels hold them, NOT handed to the caller: for code
+     * that reaches them only through the same kernels, or hands them over itself (an optimizer
+     * built on those kernels).
+     */
+    public float[] paramBuffer() {
+        return store.params();
+    }
+
+    /** The flat gradients as the kernels hold them; see {@link #paramBuffer()}. */
+    public float[] gradBuffer() {
+        return store.grads();
+    }
+
     /** The flat gradients, handed to the caller like {@link #params()}. */
     public float[] grads() {
         k.toHost(store.grads());

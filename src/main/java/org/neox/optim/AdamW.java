@@ -1,6 +1,7 @@
 package org.neox.optim;
 
 import java.util.List;
+import org.neox.kernel.Kernels;
 
 /**
  * Adam with fp32 master weights on flat heap buffers, the arithmetic of apex's
@@ -68,15 +69,12 @@ public final class AdamW {
      */
     public void update(float[] params, float[] grads, int pgOff, float[] expAvg, float[] expAvgSq, int mOff,
                        int len, boolean decay, double lr, float gradScale) {
-        if (step == 0) {
-            throw new IllegalStateException("update before beginStep");
-        }
         final float beta1 = (float) config.beta1();
         final float beta2 = (float) config.beta2();
         final float oneMinusBeta1 = 1f - beta1;  // in float, as the CUDA kernel computes it
         final float oneMinusBeta2 = 1f - beta2;
-        final float bc1 = config.biasCorrection() ? (float) (1 - Math.pow(config.beta1(), step)) : 1f;
-        final float bc2 = config.biasCorrection() ? (float) (1 - Math.pow(config.beta2(), step)) : 1f;
+        final float bc1 = biasCorrection1();
+        final float bc2 = biasCorrection2();
         final float eps = (float) config.eps();
         final float lrF = (float) lr;
         final float wd = decay ? (float) config.weightDecay() : 0f;
@@ -95,5 +93,32 @@ public final class AdamW {
             float u = (m / bc1) / denom + decoupledWd * p;
             params[i] = p - lrF * u;
         }
+    }
+
+    /**
+     * {@link #update} with the moments indexed like the parameters, as one {@link Kernels#adamStep}
+     * on the buffers where the kernels hold them (on a device, nothing crosses to the host).
+     */
+    public void update(Kernels kernels, float[] params, float[] grads, float[] expAvg, float[] expAvgSq, int off,
+                       int len, boolean decay, double lr, float gradScale) {
+        kernels.adamStep(params, grads, expAvg, expAvgSq, off, len, (float) lr, (float) config.beta1(),
+                (float) config.beta2(), (float) config.eps(), decay ? (float) config.weightDecay() : 0f,
+                config.decoupled(), biasCorrection1(), biasCorrection2(), gradScale);
+    }
+
+    /** {@code 1 − β1^t} in float (1 without bias correction); the step must have begun. */
+    private float biasCorrection1() {
+        return config.biasCorrection() ? (float) (1 - Math.pow(config.beta1(), begun())) : 1f;
+    }
+
+    private float biasCorrection2() {
+        return config.biasCorrection() ? (float) (1 - Math.pow(config.beta2(), begun())) : 1f;
+    }
+
+    private int begun() {
+        if (step == 0) {
+            throw new IllegalStateException("update before beginStep");
+        }
+        return step;
     }
 }

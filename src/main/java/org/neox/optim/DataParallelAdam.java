@@ -1,8 +1,8 @@
 package org.neox.optim;
 
-import java.util.Arrays;
 import java.util.List;
 import org.neox.comm.Communicator;
+import org.neox.kernel.Kernels;
 import org.neox.tensor.GradientReadyListener;
 
 /**
@@ -14,6 +14,7 @@ import org.neox.tensor.GradientReadyListener;
  * ({@link #overlappedReduction}).
  */
 public final class DataParallelAdam implements Optimizer {
+    private final Kernels kernels;
     private final StepCore core;
     private final List<ParamRange> ranges;
     private final Communicator dataGroup;
@@ -23,19 +24,24 @@ public final class DataParallelAdam implements Optimizer {
     private final float[] expAvgSq;
 
     /**
+     * @param kernels the model's kernels: the step (norm, Adam, zeroing) runs where they hold the
+     *     buffers, and the moments live there too; only the data-parallel reduction takes the
+     *     gradients to the host
      * @param ranges the parameter ranges of the flat buffer (gaps between them are not updated)
      * @param numel length of the flat buffers
      * @param clipThreshold {@code gradient_clipping}, 0 for none
      * @param scaler null in fp32 mode
      */
-    public DataParallelAdam(AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
+    public DataParallelAdam(Kernels kernels, AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
                             List<ParamRange> ranges, int numel, ParallelGroups groups, int bucketSize) {
         if (bucketSize <= 0) {
             throw new IllegalArgumentException("bucket size must be > 0, got " + bucketSize);
         }
         // gradients are already summed over the data group here, so the norm sums over the model group only
-        GradClipper clipper = new GradClipper(clipThreshold, groups.tensorParallelRank(), List.of(groups.modelGroup()));
-        this.core = new StepCore(adam, schedule, clipper, scaler);
+        GradClipper clipper = new GradClipper(kernels, clipThreshold, groups.tensorParallelRank(),
+                List.of(groups.modelGroup()));
+        this.kernels = kernels;
+        this.core = new StepCore(adam, schedule, clipper, scaler, kernels);
         this.ranges = List.copyOf(ranges);
         this.dataGroup = groups.dataGroup();
         this.reducer = dataGroup.size() > 1
@@ -48,6 +54,7 @@ public final class DataParallelAdam implements Optimizer {
     public StepOutcome step(float[] params, float[] grads) {
         int dp = dataGroup.size();
         if (dp > 1) {
+            kernels.toHost(grads);
             reducer.finish(grads);
             float inv = 1f / dp;
             for (int i = 0; i < expAvg.length; i++) {
@@ -55,7 +62,7 @@ public final class DataParallelAdam implements Optimizer {
             }
         }
         StepOutcome out = core.apply(params, grads, ranges, expAvg, expAvgSq, 0);
-        Arrays.fill(grads, 0, expAvg.length, 0f);
+        kernels.fill(grads, 0, expAvg.length, 0f);
         return out;
     }
 
@@ -72,12 +79,14 @@ public final class DataParallelAdam implements Optimizer {
     /** First moments, indexed like the parameters (checkpoint state). */
     @Override
     public float[] expAvg() {
+        kernels.toHost(expAvg);
         return expAvg;
     }
 
     /** Second moments, indexed like the parameters (checkpoint state). */
     @Override
     public float[] expAvgSq() {
+        kernels.toHost(expAvgSq);
         return expAvgSq;
     }
 

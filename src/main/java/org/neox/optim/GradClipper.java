@@ -2,6 +2,7 @@ package org.neox.optim;
 
 import java.util.List;
 import org.neox.comm.Communicator;
+import org.neox.kernel.Kernels;
 
 /**
  * Global gradient-norm clipping as DeepSpeed's fp16/ZeRO optimizers do it (spec §6.5): the
@@ -12,28 +13,31 @@ import org.neox.comm.Communicator;
  * {@link AdamW#update} takes as its {@code gradScale}.
  */
 public final class GradClipper {
+    private final Kernels kernels;
     private final double clipThreshold;
     private final int tensorParallelRank;
     private final List<Communicator> groups;
 
     /**
+     * @param kernels the kernels holding the gradients (the sums of squares run where they live)
      * @param clipThreshold C, {@code gradient_clipping}; 0 turns clipping off (unscaling stays)
      * @param tensorParallelRank this rank's tensor-parallel rank (replicated parameters count on 0)
      * @param groups the groups the sum of squares is all-reduced over: data group, then the
      *     model group (tensor and pipeline ranks of one replica)
      */
-    public GradClipper(double clipThreshold, int tensorParallelRank, List<Communicator> groups) {
+    public GradClipper(Kernels kernels, double clipThreshold, int tensorParallelRank, List<Communicator> groups) {
         if (!(clipThreshold >= 0)) {
             throw new IllegalArgumentException("gradient_clipping must be >= 0, got " + clipThreshold);
         }
+        this.kernels = kernels;
         this.clipThreshold = clipThreshold;
         this.tensorParallelRank = tensorParallelRank;
         this.groups = List.copyOf(groups);
     }
 
     /** Single-rank clipper. */
-    public static GradClipper local(double clipThreshold) {
-        return new GradClipper(clipThreshold, 0, List.of());
+    public static GradClipper local(Kernels kernels, double clipThreshold) {
+        return new GradClipper(kernels, clipThreshold, 0, List.of());
     }
 
     public double clipThreshold() {
@@ -45,7 +49,7 @@ public final class GradClipper {
         double sum = 0;
         for (ParamRange r : ranges) {
             if (!r.pipeReplica() && (r.modelParallel() || tensorParallelRank == 0)) {
-                sum += sumOfSquares(grads, r.offset(), r.length());
+                sum += kernels.sumOfSquares(grads, r.offset(), r.length());
             }
         }
         for (Communicator g : groups) {
@@ -65,24 +69,6 @@ public final class GradClipper {
             }
         }
         return (float) (1.0 / combined);
-    }
-
-    static double sumOfSquares(float[] a, int off, int len) {
-        double s0 = 0;
-        double s1 = 0;
-        int i = off;
-        int end = off + len;
-        for (; i + 1 < end; i += 2) {
-            double x = a[i];
-            double y = a[i + 1];
-            s0 += x * x;
-            s1 += y * y;
-        }
-        if (i < end) {
-            double x = a[i];
-            s0 += x * x;
-        }
-        return s0 + s1;
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.neox.optim;
 
 import java.util.List;
+import org.neox.kernel.Kernels;
 
 /**
  * The part of a step both optimizers share once the gradients are reduced: norm and overflow,
@@ -12,9 +13,16 @@ final class StepCore {
     private final AnnealingLR schedule;
     private final GradClipper clipper;
     private final DynamicLossScaler scaler;
+    /** Runs Adam where the buffers live; null: Adam runs here on host arrays (ZeRO's moment partitions). */
+    private final Kernels adamKernels;
 
-    /** @param scaler null in fp32 mode (no loss scale, no overflow skips) */
-    StepCore(AdamW adam, AnnealingLR schedule, GradClipper clipper, DynamicLossScaler scaler) {
+    /**
+     * @param scaler null in fp32 mode (no loss scale, no overflow skips)
+     * @param adamKernels the kernels holding parameters, gradients and moments (moments indexed
+     *     like the parameters), or null to update host arrays here
+     */
+    StepCore(AdamW adam, AnnealingLR schedule, GradClipper clipper, DynamicLossScaler scaler, Kernels adamKernels) {
+        this.adamKernels = adamKernels;
         this.adam = adam;
         this.schedule = schedule;
         this.clipper = clipper;
@@ -48,8 +56,13 @@ final class StepCore {
         double lr = schedule.lr();
         adam.beginStep();
         for (ParamRange r : ranges) {
-            adam.update(params, grads, r.offset(), expAvg, expAvgSq, r.offset() - momentShift, r.length(),
-                    r.weightDecay(), lr, gradScale);
+            if (adamKernels != null) {
+                adam.update(adamKernels, params, grads, expAvg, expAvgSq, r.offset(), r.length(), r.weightDecay(), lr,
+                        gradScale);
+            } else {
+                adam.update(params, grads, r.offset(), expAvg, expAvgSq, r.offset() - momentShift, r.length(),
+                        r.weightDecay(), lr, gradScale);
+            }
         }
         schedule.step();
         double norm = scaledNorm < 0 ? -1 : scaledNorm / lossScale;

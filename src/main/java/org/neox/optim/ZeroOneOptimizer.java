@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.neox.comm.Communicator;
+import org.neox.kernel.Kernels;
 import org.neox.tensor.GradientReadyListener;
 
 /**
@@ -20,6 +21,7 @@ import org.neox.tensor.GradientReadyListener;
  * bucket/dp}), which is what the chunked collectives of {@link Communicator} expect.
  */
 public final class ZeroOneOptimizer implements Optimizer {
+    private final Kernels kernels;
     private final StepCore core;
     private final Communicator dataGroup;
     private final ZeroConfig zero;
@@ -34,12 +36,14 @@ public final class ZeroOneOptimizer implements Optimizer {
     /** The all-reduce buckets' reducer ({@code reduce_scatter: false}), else null. */
     private final OverlappedGradientReducer allReducer;
 
-    public ZeroOneOptimizer(AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
+    public ZeroOneOptimizer(Kernels kernels, AdamW adam, AnnealingLR schedule, double clipThreshold, DynamicLossScaler scaler,
                             List<ParamRange> ranges, int numel, ParallelGroups groups, ZeroConfig zero) {
         this.dataGroup = groups.dataGroup();
-        GradClipper clipper = new GradClipper(clipThreshold, groups.tensorParallelRank(),
+        GradClipper clipper = new GradClipper(kernels, clipThreshold, groups.tensorParallelRank(),
                 List.of(groups.dataGroup(), groups.modelGroup()));
-        this.core = new StepCore(adam, schedule, clipper, scaler);
+        this.kernels = kernels;
+        // the moments are this rank's partition, updated here on the host
+        this.core = new StepCore(adam, schedule, clipper, scaler, null);
         this.zero = zero;
         this.numel = numel;
         int dp = dataGroup.size();
@@ -68,6 +72,8 @@ public final class ZeroOneOptimizer implements Optimizer {
 
     @Override
     public StepOutcome step(float[] params, float[] grads) {
+        kernels.toHost(params);
+        kernels.toHost(grads);
         if (zero.reduceScatter()) {
             reduceScatterGradients(grads);
         } else {

@@ -39,7 +39,8 @@ public final class Benchmark {
     public Map<String, Object> run(int warmup, int iters) {
         ModelSpec spec = ModelSpecs.from(args);
         GPTNeoXModel model = new GPTNeoXModel(spec, kernels, RankContext.single().tensorGroup(), args.other().seed());
-        Optimizer opt = OptimizerFactory.build(args, model.views(), model.params().length, RankContext.single(), null);
+        Optimizer opt = OptimizerFactory.build(args, model.views(), model.params().length, RankContext.single(), null,
+                kernels);
         int gas = args.deepspeedConfig().gradientAccumulationSteps();
         int micro = args.deepspeedConfig().trainMicroBatchSizePerGpu();
         TokenBatch batch = randomBatch(micro, spec.seqLength(), spec.paddedVocabSize(), args.other().seed());
@@ -53,7 +54,8 @@ public final class Benchmark {
             for (int g = 0; g < gas; g++) {
                 model.forwardBackward(batch, 1f / gas, i * (long) gas + g);
             }
-            opt.step(model.params(), model.grads());
+            opt.step(model.paramBuffer(), model.gradBuffer());
+            kernels.readToHost(model.paramBuffer(), 0, 1); // waits for a device that runs kernels asynchronously
             if (i >= warmup) {
                 ms[i - warmup] = (clock.nanoTime() - t0) / 1e6;
             }

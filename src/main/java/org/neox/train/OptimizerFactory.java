@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.neox.config.NeoXArgs;
+import org.neox.kernel.Kernels;
 import org.neox.optim.AdamConfig;
 import org.neox.optim.AdamW;
 import org.neox.optim.AnnealingLR;
@@ -32,7 +33,7 @@ public final class OptimizerFactory {
 
     /** @param scaler the fp16 loss scaler from {@link #lossScaler}, or null */
     public static Optimizer build(NeoXArgs args, List<ParamView> views, int numel, RankContext ctx,
-                                  DynamicLossScaler scaler) {
+                                  DynamicLossScaler scaler, Kernels kernels) {
         String type = args.optimizer().optimizerType().wire();
         if (!type.equals("adam")) {
             throw new UserError("optimizer.type '" + type + "' is not implemented by neox; expected Adam");
@@ -50,11 +51,11 @@ public final class OptimizerFactory {
         ParallelGroups groups = new ParallelGroups(ctx.dataGroup(), ctx.modelGroup(), ctx.modelRank());
         int stage = zeroStage(args);
         if (stage >= 1 && ctx.dataParallelSize() > 1) {
-            return new ZeroOneOptimizer(adam, schedule, clip, scaler, ranges, numel, groups, zeroConfig(args));
+            return new ZeroOneOptimizer(kernels, adam, schedule, clip, scaler, ranges, numel, groups, zeroConfig(args));
         }
         int bucket = args.optimizer().zeroReduceBucketSize() != null
                 ? args.optimizer().zeroReduceBucketSize() : 500_000_000;
-        return new DataParallelAdam(adam, schedule, clip, scaler, ranges, numel, groups,
+        return new DataParallelAdam(kernels, adam, schedule, clip, scaler, ranges, numel, groups,
                 Math.max(1, Math.min(bucket, numel)));
     }
 

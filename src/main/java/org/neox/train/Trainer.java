@@ -82,7 +82,7 @@ public final class Trainer {
                 stages[ctx.pipeRank()], stages[ctx.pipeRank() + 1]);
         this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup(), clock) : null;
         this.scaler = OptimizerFactory.lossScaler(args);
-        this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler);
+        this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler, kernels);
         this.overlappedReduction = OptimizerFactory.overlapComm(args) && pipeline == null ? optimizer.overlappedReduction() : null;
         if (OptimizerFactory.overlapComm(args) && ctx.dataParallelSize() > 1) {
             LOG.info(overlappedReduction != null
@@ -125,7 +125,7 @@ public final class Trainer {
         while (iteration < trainIters) {
             long t0 = clock.nanoTime();
             double localLoss = trainStep(train, iteration);
-            StepOutcome step = optimizer.step(model.params(), model.grads());
+            StepOutcome step = optimizer.step(model.paramBuffer(), model.gradBuffer());
             // after the step: the data group is busy with gradient buckets until step() returns
             double loss = averageOverData(localLoss);
             iteration++;

@@ -1,5 +1,6 @@
 package org.neox.optim;
 
+import org.neox.kernel.ReferenceKernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,7 @@ class DataParallelAdamTest {
     void overflowSkipsTheUpdateAndDoesNotAdvanceTheSchedule() {
         AnnealingLR schedule = AnnealingLR.fromConfig(1.0, 0.5, null, 4, DecayStyle.LINEAR, 0, false, false);
         DynamicLossScaler scaler = new DynamicLossScaler(new LossScaleConfig(0, 3, 1000, 1, 1));
-        DataParallelAdam opt = new DataParallelAdam(new AdamW(AdamConfig.fusedAdamDefaults(0)), schedule, 0, scaler,
+        DataParallelAdam opt = new DataParallelAdam(new ReferenceKernels(), new AdamW(AdamConfig.fusedAdamDefaults(0)), schedule, 0, scaler,
                 RANGES, 4, ParallelGroups.SINGLE, 1 << 20);
         float[] p = {1, 2, 3, 4};
         float[] g = {8, Float.NaN, 8, 8};

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.neox.comm.Communicator;
 import org.neox.comm.LocalCommunicator;
+import org.neox.kernel.ReferenceKernels;
 
 /**
  * Every data-parallel layout against the unsharded single-rank AdamW fed the averaged
@@ -67,7 +68,7 @@ class ZeroOneOptimizerTest {
     private static float[] reference(int dp, boolean fp16, boolean overflow, List<StepOutcome> outcomes) {
         float[] p = initialParams();
         DynamicLossScaler scaler = scaler(fp16);
-        Optimizer opt = new DataParallelAdam(adam(), schedule(), CLIP, scaler, RANGES, NUMEL, ParallelGroups.SINGLE, 64);
+        Optimizer opt = new DataParallelAdam(new ReferenceKernels(), adam(), schedule(), CLIP, scaler, RANGES, NUMEL, ParallelGroups.SINGLE, 64);
         float[] g = new float[NUMEL];
         float[] sum = new float[NUMEL];
         for (int s = 0; s < STEPS; s++) {
@@ -130,7 +131,7 @@ class ZeroOneOptimizerTest {
     }
 
     private static Factory zero(ZeroConfig z) {
-        return (groups, schedule, scaler) -> new ZeroOneOptimizer(adam(), schedule, CLIP, scaler, RANGES, NUMEL, groups, z);
+        return (groups, schedule, scaler) -> new ZeroOneOptimizer(new ReferenceKernels(), adam(), schedule, CLIP, scaler, RANGES, NUMEL, groups, z);
     }
 
     @Test
@@ -151,14 +152,14 @@ class ZeroOneOptimizerTest {
     @Test
     void twoRankDataParallelAdamWithOverflow() throws Exception {
         assertSameAsUnsharded(2, true, true, (groups, schedule, scaler) ->
-                new DataParallelAdam(adam(), schedule, CLIP, scaler, RANGES, NUMEL, groups, 300));
+                new DataParallelAdam(new ReferenceKernels(), adam(), schedule, CLIP, scaler, RANGES, NUMEL, groups, 300));
     }
 
     @Test
     void partitionsAreContiguousAndPadded() throws Exception {
         assertEquals(251, ZeroOneOptimizer.partitionSize(NUMEL, 4));
         List<int[]> parts = Ranks.run(LocalCommunicator.create(4), c -> {
-            ZeroOneOptimizer z = new ZeroOneOptimizer(adam(), schedule(), 0, null, RANGES, NUMEL,
+            ZeroOneOptimizer z = new ZeroOneOptimizer(new ReferenceKernels(), adam(), schedule(), 0, null, RANGES, NUMEL,
                     ParallelGroups.dataParallel(c), ZeroConfig.defaults());
             return new int[] {z.partitionStart(), z.partitionLength(), z.expAvg().length};
         });

@@ -106,8 +106,8 @@ class OverlapCommTest {
         int numel = model.params().length;
         ParallelGroups groups = ParallelGroups.dataParallel(dataGroup);
         Optimizer opt = kind == Kind.ADAM
-                ? new DataParallelAdam(adam, lr, 1.0, null, ranges, numel, groups, BUCKET)
-                : new ZeroOneOptimizer(adam, lr, 1.0, null, ranges, numel, groups, new ZeroConfig(false, BUCKET, 300));
+                ? new DataParallelAdam(new ReferenceKernels(), adam, lr, 1.0, null, ranges, numel, groups, BUCKET)
+                : new ZeroOneOptimizer(new ReferenceKernels(), adam, lr, 1.0, null, ranges, numel, groups, new ZeroConfig(false, BUCKET, 300));
         for (int step = 0; step < STEPS; step++) {
             for (int g = 0; g < GAS; g++) {
                 if (overlap && g == GAS - 1) {
