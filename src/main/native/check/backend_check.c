@@ -1,7 +1,8 @@
 /*
  * backend_check: the CUDA backend against the CPU backend (the reference for the other
  * backends, itself tested against the Java ReferenceKernels) through the same nk_ops table, on
- * random data (the API version 5 layout ops bitwise), the device-resident table (nk_cuda_device:
+ * random data (the API version 5 layout ops bitwise, the version 6 sum of squares to 1e-9 relative), the
+ * device-resident table (nk_cuda_device:
  * cudaMalloc'd operands, no staging) against the CPU table, then GEMM GFLOP/s on the device (device-resident operands, nkc_sgemm) and on
  * the CPU. Needs no CUDA headers: the CUDA library is dlopen'ed.
  *   backend_check [path/to/libneoxkernels_cuda.so]
@@ -274,6 +275,34 @@ static void check_layout(const nk_ops *cpu, const nk_ops *gpu) {
     free(a), free(b), free(o1), free(o2), free(a1), free(a2), free(x1), free(x2);
 }
 
+/* The API version 6 sum of squares (double accumulation, each backend's order): relative error <= 1e-9
+ * on 1, 1000 and 10^7 elements at an odd offset; an inf element must give a non-finite result. */
+static void check_sum_sq_value(const char *what, double ref, double got, int n) {
+    double e = fabs(got - ref) / fabs(ref);
+    int ok = e <= 1e-9;
+    failures += !ok;
+    printf("%-4s %-22s n=%-8d relative error %.2e (tol 1e-09) ref %.17g got %.17g\n", ok ? "PASS" : "FAIL", what, n, e,
+           ref, got);
+}
+
+static void check_sum_sq_inf(const char *what, double got) {
+    int ok = !isfinite(got);
+    failures += !ok;
+    printf("%-4s %-22s with an inf element: %g\n", ok ? "PASS" : "FAIL", what, got);
+}
+
+static void check_sum_sq(const nk_ops *cpu, const nk_ops *gpu) {
+    int sizes[] = {1, 1000, 10000000};
+    for (int t = 0; t < 3; t++) {
+        int n = sizes[t];
+        float *x = rnd((size_t) n + 1, 2);
+        check_sum_sq_value("sum_sq", cpu->sum_sq(x + 1, n), gpu->sum_sq(x + 1, n), n);
+        x[1 + n / 2] = INFINITY;
+        check_sum_sq_inf("sum_sq", gpu->sum_sq(x + 1, n));
+        free(x);
+    }
+}
+
 /* Device-resident: the same ops on cudaMalloc'd memory (nk_cuda_device) against the CPU table. */
 static float *to_dev(const nk_device *d, const float *host, size_t n) {
     float *p = d->alloc((int64_t) n * 4);
@@ -297,6 +326,7 @@ static void compare_dev(const nk_device *d, const char *what, const float *ref, 
 
 static void check_device(const nk_ops *cpu, const nk_device *dev) {
     const nk_ops *g = dev->ops;
+    char err[256];
     int m = 130, n = 300, k = 520, cnt = 6;
     float *a = rnd((size_t) m * k * cnt, 1), *b = rnd((size_t) n * k * cnt, 1), *c = rnd((size_t) m * n * cnt, 1);
     float *da = to_dev(dev, a, (size_t) m * k * cnt), *db = to_dev(dev, b, (size_t) n * k * cnt);
@@ -335,9 +365,23 @@ static void check_device(const nk_ops *cpu, const nk_device *dev) {
     compare_dev(dev, "device adamw v", vv, dv, np, 1e-6);
     dev->release(dp), dev->release(dm), dev->release(dv);
     free(p1), free(mm), free(vv);
+    int ns[] = {1, 1000, 10000000};
+    for (int t = 0; t < 3; t++) {
+        int nn = ns[t];
+        float *x = rnd((size_t) nn + 1, 2), *dx = to_dev(dev, x, (size_t) nn + 1);
+        check_sum_sq_value("device sum_sq", cpu->sum_sq(x + 1, nn), g->sum_sq(dx + 1, nn), nn);
+        if (dev->error(err, sizeof err)) {
+            printf("FAIL device sum_sq: device error %s\n", err);
+            failures++;
+        }
+        x[1 + nn / 2] = INFINITY;
+        dev->upload(dx, x, (int64_t) (nn + 1) * 4);
+        check_sum_sq_inf("device sum_sq", g->sum_sq(dx + 1, nn));
+        dev->release(dx);
+        free(x);
+    }
     void *huge = dev->alloc((int64_t) 1 << 60);
     int ok = huge == NULL;
-    char err[256];
     ok &= dev->error(err, sizeof err) == 0;
     failures += !ok;
     printf("%-4s device alloc of 2^60 bytes returns NULL, no pending error\n", ok ? "PASS" : "FAIL");
@@ -433,6 +477,7 @@ int main(int argc, char **argv) {
         check_rows(cpu, gpu);
         check_softmax_xent_adam(cpu, gpu);
         check_layout(cpu, gpu);
+        check_sum_sq(cpu, gpu);
         const char *err = NULL;
         nk_cuda_device_fn dfn = (nk_cuda_device_fn) dlsym(lib, "nk_cuda_device");
         const nk_device *dev = dfn ? dfn(0, &err) : NULL;

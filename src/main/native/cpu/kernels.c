@@ -478,6 +478,7 @@ static const nk_ops CPU_OPS = {
     causal_softmax_fwd, causal_softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
     act_fwd, act_bwd, geglu_fwd, geglu_bwd, dropout_2d,
     nk_add, nk_fill, nk_copy3d, nk_zero_above_diag_blocks, nk_alibi_bias,
+    nk_sum_sq,
 };
 
 const nk_ops *nk_cpu_ops(int threads) {

@@ -20,4 +20,6 @@ void nk_copy3d(const float *src, float *dst, int n0, int n1, int n2, int64_t ss0
                int64_t ds1);
 void nk_zero_above_diag_blocks(float *x, int count, int seq, int block);
 void nk_alibi_bias(float *x, int count, int rows, int cols, int pos0, const float *slopes, int heads);
+/* cpu/layout.c: the API version 6 reduction. */
+double nk_sum_sq(const float *x, int64_t n);
 #endif

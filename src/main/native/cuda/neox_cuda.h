@@ -80,6 +80,14 @@ void nkc_zero_above_diag_blocks(cudaStream_t s, float *x, int count, int seq, in
 void nkc_alibi_bias(cudaStream_t s, float *x, int count, int rows, int cols, int pos0, const float *slopes,
                     int heads);
 
+/* API version 6: sum_{i<n} (double) x[i]^2 in double, in a fixed order for a given n (per-block partial sums,
+ * then one block over them). scratch: device memory of NKC_SUM_SQ_SCRATCH doubles owned by the caller, used
+ * by one call at a time. SYNCHRONISES s (copies the 8-byte result to the host). Returns NaN when a launch
+ * failed or the stream reports an error; the error then stays for cudaGetLastError (when sticky, for every
+ * later call too). */
+#define NKC_SUM_SQ_SCRATCH 1025
+double nkc_sum_sq(cudaStream_t s, const float *x, int64_t n, double *scratch);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,8 @@
  * stream and synchronise it (the host side is a Java heap array pinned only for the call), so
  * they are ordered with the kernels queued before them. Errors: launch failures through
  * cudaGetLastError (per calling thread), failures of queued work as the stream synchronisations
- * report them; error() returns and clears either, without waiting.
+ * report them; error() returns and clears either, without waiting. sum_sq returns a value, so it
+ * synchronises the stream; a failure it sees stays in cudaGetLastError for error().
  * One device per process (the table's functions carry no context).
  */
 #include <atomic>
@@ -241,6 +242,18 @@ void alibi_bias(float *x, int count, int rows, int cols, int pos0, const float *
     nkc_alibi_bias(g_stream, x, count, rows, cols, pos0, slopes, heads);
 }
 
+/* The one scratch buffer of nkc_sum_sq (allocated with the stream): calls are serialised, since a second
+ * call's partial sums queued between the first's two kernels would overwrite the first's. */
+double *g_sum_scratch;
+std::mutex g_sum_mu;
+
+double sum_sq(const float *x, int64_t n) {
+    if (n <= 0) return 0.0;
+    std::lock_guard<std::mutex> lock(g_sum_mu);
+    ON;
+    return nkc_sum_sq(g_stream, x, n, g_sum_scratch);
+}
+
 const nk_ops g_ops = {
     NK_API_VERSION, g_name,
     sgemm, sgemm_batched,
@@ -250,6 +263,7 @@ const nk_ops g_ops = {
     softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
     act_fwd, act_bwd, geglu_fwd, geglu_bwd, dropout_2d,
     add, fill, copy3d, zero_above_diag_blocks, alibi_bias,
+    sum_sq,
 };
 
 const nk_device g_dev = {
@@ -281,6 +295,14 @@ extern "C" const nk_device *nk_cuda_device(int device, const char **err) {
     if ((e = cudaStreamCreateWithFlags(&g_stream, cudaStreamNonBlocking)) != cudaSuccess) {
         g_stream = nullptr;
         snprintf(msg, sizeof msg, "cudaStreamCreate: %s", cudaGetErrorString(e));
+        if (err) *err = msg;
+        return nullptr;
+    }
+    if ((e = cudaMalloc(&g_sum_scratch, NKC_SUM_SQ_SCRATCH * sizeof(double))) != cudaSuccess) {
+        cudaStreamDestroy(g_stream);
+        g_stream = nullptr;
+        cudaGetLastError();
+        snprintf(msg, sizeof msg, "cudaMalloc of the reduction scratch: %s", cudaGetErrorString(e));
         if (err) *err = msg;
         return nullptr;
     }

@@ -2,6 +2,7 @@
  * The CUDA backend's layout and small element-wise kernels (API version 5): add, fill, the 3-d
  * strided copy of the qkv split/merge and heads <-> rows permutations, the block-diagonal zeroing
  * and the ALiBi bias of triangle attention. One thread per element (grid-stride), 64-bit indices.
+ * API version 6: the sum of squares, a two-stage reduction in double.
  */
 #include "neox_kernels.h"
 #include "neox_cuda.h"
@@ -69,4 +70,53 @@ extern "C" void nkc_alibi_bias(cudaStream_t s, float *x, int count, int rows, in
     if (count <= 0 || rows <= 0 || cols <= 0 || heads <= 0) return;
     int64_t n = (int64_t) count * rows * cols;
     alibi_kernel<<<GRID(n), 256, 0, s>>>(x, n, rows, cols, pos0, slopes, heads);
+}
+
+/* Stage 1: SUM_SQ_THREADS threads per block, at most NKC_SUM_SQ_SCRATCH - 1 blocks; each thread sums its
+ * grid-stride elements, the block reduces in shared memory (a fixed tree) into part[blockIdx.x]. */
+constexpr int SUM_SQ_THREADS = 256;
+constexpr int SUM_SQ_BLOCKS = NKC_SUM_SQ_SCRATCH - 1;
+
+__device__ double block_sum(double v, double *sh) {
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int w = SUM_SQ_THREADS / 2; w > 0; w >>= 1) {
+        if (threadIdx.x < w) sh[threadIdx.x] += sh[threadIdx.x + w];
+        __syncthreads();
+    }
+    return sh[0];
+}
+
+__global__ void __launch_bounds__(SUM_SQ_THREADS) sum_sq_blocks(const float *x, int64_t n, double *part) {
+    __shared__ double sh[SUM_SQ_THREADS];
+    double s = 0.0;
+    FOR_N(i, n) {
+        double v = x[i];
+        s += v * v;
+    }
+    double t = block_sum(s, sh);
+    if (threadIdx.x == 0) part[blockIdx.x] = t;
+}
+
+/* Stage 2: one block over the blocks' sums; writes *out. */
+__global__ void __launch_bounds__(SUM_SQ_THREADS) sum_sq_final(const double *part, int blocks, double *out) {
+    __shared__ double sh[SUM_SQ_THREADS];
+    double s = 0.0;
+    for (int b = threadIdx.x; b < blocks; b += SUM_SQ_THREADS) s += part[b];
+    double t = block_sum(s, sh);
+    if (threadIdx.x == 0) *out = t;
+}
+
+extern "C" double nkc_sum_sq(cudaStream_t s, const float *x, int64_t n, double *scratch) {
+    if (n <= 0) return 0.0;
+    if (!scratch) return __builtin_nan("");
+    int64_t want = (n + SUM_SQ_THREADS - 1) / SUM_SQ_THREADS;
+    int blocks = want < SUM_SQ_BLOCKS ? (int) want : SUM_SQ_BLOCKS;
+    sum_sq_blocks<<<blocks, SUM_SQ_THREADS, 0, s>>>(x, n, scratch);
+    sum_sq_final<<<1, SUM_SQ_THREADS, 0, s>>>(scratch, blocks, scratch + SUM_SQ_BLOCKS);
+    double r = __builtin_nan("");
+    cudaMemcpyAsync(&r, scratch + SUM_SQ_BLOCKS, sizeof r, cudaMemcpyDeviceToHost, s);
+    // a failed launch leaves r unwritten: its error is pending (not cleared here, so the caller reports it)
+    if (cudaStreamSynchronize(s) != cudaSuccess || cudaPeekAtLastError() != cudaSuccess) return __builtin_nan("");
+    return r;
 }

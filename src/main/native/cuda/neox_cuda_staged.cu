@@ -404,6 +404,16 @@ void alibi_bias(float *x, int count, int rows, int cols, int pos0, const float *
     finish("alibi_bias");
 }
 
+double sum_sq(const float *x, int64_t n) {
+    if (n <= 0) return 0.0;
+    LOCK;
+    const float *dx = up(0, x, n);
+    double *scratch = (double *) slot(1, NKC_SUM_SQ_SCRATCH * sizeof(double));
+    double r = dx ? nkc_sum_sq(g_stream, dx, n, scratch) : __builtin_nan("");
+    finish("sum_sq");
+    return r;
+}
+
 nk_ops g_ops = {
     NK_API_VERSION, g_name,
     sgemm, sgemm_batched,
@@ -413,6 +423,7 @@ nk_ops g_ops = {
     softmax_fwd, softmax_bwd, xent_fwd, xent_bwd, xent_fused, adam,
     act_fwd, act_bwd, geglu_fwd, geglu_bwd, dropout_2d,
     add, fill, copy3d, zero_above_diag_blocks, alibi_bias,
+    sum_sq,
 };
 
 }  // namespace

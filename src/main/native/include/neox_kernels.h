@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define NK_API_VERSION 5
+#define NK_API_VERSION 6
 
 /* Element-wise MLP activations (org.neox.kernel.ActivationKind, by ordinal). */
 enum { NK_ACT_GELU, NK_ACT_GELU_TANH, NK_ACT_RELU, NK_ACT_SOFTSIGN, NK_ACT_SWISH, NK_ACT_MISH };
@@ -115,6 +115,13 @@ typedef struct nk_ops {
      * i = pos0 + r, x[c][r][j] += (float) (j - i) * slope for j <= i, j < cols (float product and
      * sum, no FMA: bitwise ReferenceKernels.alibiBias). */
     void (*alibi_bias)(float *x, int count, int rows, int cols, int pos0, const float *slopes, int heads);
+
+    /* ---- API version 6: reductions. */
+    /* sum_{i<n} (double) x[i]^2, accumulated in double (the gradient-clipping norm); an inf or NaN
+     * element gives a non-finite result. The summation order is the backend's (deterministic for
+     * a given backend and n): backends agree to ~1e-12 relative, not bit for bit. On a device the
+     * call waits for the queued work it depends on and for its own (it returns a value). */
+    double (*sum_sq)(const float *x, int64_t n);
 } nk_ops;
 
 /*

@@ -360,3 +360,11 @@ JNIEXPORT void JFN(nAlibiBias)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, 
     float *px = F(x, off, 1), *ps = F(slopes, slopesOff, 0);
     RUN(OPS->alibi_bias(px, count, rows, cols, pos0, ps, heads));
 }
+
+JNIEXPORT jdouble JFN(nSumSq)(JNIEnv *env, jclass cls, jlong h, jfloatArray x, jint xOff, jint n) {
+    BEGIN;
+    float *px = F(x, xOff, 0);
+    double r = 0.0;
+    RUN(r = OPS->sum_sq(px, n));
+    return r;
+}

@@ -283,3 +283,9 @@ JNIEXPORT void JFN(dAlibiBias)(JNIEnv *env, jclass cls, jlong dev, jlong x, jint
                                jint pos0, jlong slopes, jint heads) {
     DOP(alibi_bias, FP(x), count, rows, cols, pos0, FP(slopes), heads);
 }
+
+JNIEXPORT jdouble JFN(dSumSq)(JNIEnv *env, jclass cls, jlong dev, jlong x, jint n) {
+    double r = DEV->ops->sum_sq(FP(x), n);
+    poll(env, DEV, "sum_sq");
+    return r;
+}

@@ -343,6 +343,38 @@ public final class CpuKernels implements Kernels, AutoCloseable {
         java.util.Arrays.fill(x, off, off + n, value);
     }
 
+    /** Elements per partial sum of {@link #sumOfSquares}. */
+    private static final int SUM_CHUNK = 65536;
+
+    /**
+     * Partial sums over fixed chunks of {@link #SUM_CHUNK} elements (parallel), added in chunk
+     * order: the result depends on n only, not on the thread count or timing.
+     */
+    @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        if (n <= 0) {
+            return 0;
+        }
+        int chunks = (n - 1) / SUM_CHUNK + 1;
+        double[] part = new double[chunks];
+        par.forRows(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int from = c * SUM_CHUNK, to = Math.min(n, from + SUM_CHUNK);
+                double s = 0;
+                for (int i = from; i < to; i++) {
+                    double v = x[off + i];
+                    s += v * v;
+                }
+                part[c] = s;
+            }
+        });
+        double s = 0;
+        for (double p : part) {
+            s += p;
+        }
+        return s;
+    }
+
     /** Parallel over the {@code n0·n1} contiguous rows of {@code n2} elements. */
     @Override
     public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,

@@ -181,6 +181,15 @@ public interface Kernels {
     void fill(float[] x, int off, int n, float value);
 
     /**
+     * {@code Σ_{i<n} (double) x[off + i]²}, each square and the sum in double: the squared
+     * gradient norm of gradient clipping (DeepSpeed, spec §6.5). An inf or NaN element gives a
+     * non-finite result (so an overflowed gradient is seen). The order of summation is the
+     * backend's, fixed for a given {@code n} (the result does not depend on thread timing), so
+     * backends agree to about 1e-12 relative, not bit for bit. {@code n == 0} gives 0.
+     */
+    double sumOfSquares(float[] x, int off, int n);
+
+    /**
      * Strided 3-d copy with a contiguous innermost dimension: for {@code i0 < n0, i1 < n1, j < n2},
      * {@code dst[dstOff + i0·dstStride0 + i1·dstStride1 + j] = src[srcOff + i0·srcStride0 +
      * i1·srcStride1 + j]}. Strides are non-negative; the source and destination regions may not

@@ -325,6 +325,12 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        need(x, off, n, "x");
+        return nSumSq(h, x, off, n);
+    }
+
+    @Override
     public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
                        int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
         if (n0 <= 0 || n1 <= 0 || n2 <= 0) {
@@ -593,6 +599,8 @@ public final class NativeKernels implements Kernels {
     private static native void nAlibiBias(long h, float[] x, int off, int count, int rows, int cols, int pos0,
                                           float[] slopes, int slopesOff, int heads);
 
+    private static native double nSumSq(long h, float[] x, int xOff, int n);
+
     // ---------------------------------------------------------------- device JNI (src/main/native/jni/neox_jni_device.c)
 
     static native long nDevInitCpu(String libraryPath, int threads);
@@ -680,4 +688,7 @@ public final class NativeKernels implements Kernels {
     static native void dZeroAboveDiagonalInBlocks(long dev, long x, int count, int seq, int block);
 
     static native void dAlibiBias(long dev, long x, int count, int rows, int cols, int pos0, long slopes, int heads);
+
+    /** Waits for the device's queued work (it returns a value). */
+    static native double dSumSq(long dev, long x, int n);
 }

@@ -274,6 +274,16 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double v = x[off + i];
+            s += v * v;
+        }
+        return s;
+    }
+
+    @Override
     public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
                        int srcStride0, int srcStride1, int dstStride0, int dstStride1) {
         for (int i0 = 0; i0 < n0; i0++) {

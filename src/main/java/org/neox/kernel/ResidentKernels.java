@@ -243,6 +243,15 @@ public final class ResidentKernels implements Kernels {
         NativeKernels.dFill(device.handle, px, n, value);
     }
 
+    /** Reads the device copy (uploading the host's when the host owns it); waits for the queued kernels. */
+    @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        if (n <= 0) {
+            return 0;
+        }
+        return NativeKernels.dSumSq(device.handle, in(x, off, n, "x"), n);
+    }
+
     @Override
     public void copy3d(float[] src, int srcOff, float[] dst, int dstOff, int n0, int n1, int n2,
                        int srcStride0, int srcStride1, int dstStride0, int dstStride1) {

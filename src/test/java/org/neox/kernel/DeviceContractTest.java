@@ -189,6 +189,26 @@ abstract class DeviceContractTest {
         same(v, down(dv, n), 1e-6, "v");
     }
 
+    /** Bitwise on a bitwise device (the same C code, thread count and order), else within 1e-12 relative. */
+    @Test
+    void sumOfSquaresIsTheHeapKernels() {
+        for (int n : new int[] {1, 7, 100_003}) {
+            float[] x = rand(n + 4, 2);
+            long dx = up(x);
+            double want = heap.sumOfSquares(x, 3, n), got = NativeKernels.dSumSq(dev, at(dx, 3), n);
+            if (bitwise()) {
+                assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), "n " + n + ": " + want + " vs " + got);
+            } else {
+                assertTrue(Math.abs(got - want) <= 1e-12 * want, "n " + n + ": heap " + want + " device " + got);
+            }
+            x[3 + n / 2] = Float.POSITIVE_INFINITY;
+            NativeKernels.nDevUpload(dev, x, 0, dx, x.length);
+            double inf = NativeKernels.dSumSq(dev, at(dx, 3), n);
+            assertTrue(!Double.isFinite(inf), "inf element gave " + inf);
+        }
+        assertEquals(0.0, NativeKernels.dSumSq(dev, up(new float[2]), 0));
+    }
+
     @Test
     void addCopy3dAndDropout2dAreBitwiseTheHeapKernels() {
         int n = 50_000;

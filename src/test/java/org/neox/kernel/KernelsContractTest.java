@@ -333,6 +333,43 @@ abstract class KernelsContractTest {
         close(b1, b2, 0, "add in place on b");
     }
 
+    /** Double accumulation in the backend's order: within 1e-12 relative of the reference, at offsets. */
+    @Test
+    void sumOfSquaresMatchesTheReferenceInDouble() {
+        Kernels k = kernels();
+        for (int n : new int[] {0, 1, 7, 100_003}) {
+            float[] x = rand(n + 9, 3);
+            for (int off : new int[] {0, 5}) {
+                double want = REF.sumOfSquares(x, off, n);
+                double got = k.sumOfSquares(x, off, n);
+                assertTrue(Math.abs(got - want) <= 1e-12 * want, "n " + n + " off " + off + ": ref " + want + " got " + got);
+            }
+        }
+        assertEquals(0.0, k.sumOfSquares(new float[3], 3, 0), "empty range at the end");
+        float[] big = {3e38f, 3e38f};
+        double sq = (double) big[0] * big[0];
+        assertEquals(2 * sq, k.sumOfSquares(big, 0, 2), 1e-12 * sq, "squares beyond float range stay finite in double");
+    }
+
+    /** An inf or NaN element (also past the parallel threshold and in a tail) makes the result non-finite. */
+    @Test
+    void sumOfSquaresPropagatesInfAndNaN() {
+        Kernels k = kernels();
+        for (int n : new int[] {7, 100_003}) {
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                for (int at : new int[] {0, n - 1, n / 2}) {
+                    float[] x = rand(n + 2, 1);
+                    x[2 + at] = bad;
+                    double s = k.sumOfSquares(x, 2, n);
+                    assertTrue(!Double.isFinite(s), bad + " at " + at + " of " + n + " gave " + s);
+                    if (Float.isNaN(bad)) {
+                        assertTrue(Double.isNaN(s), "NaN at " + at + " of " + n + " gave " + s);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void fillSetsOnlyItsRange() {
         Kernels k = kernels();

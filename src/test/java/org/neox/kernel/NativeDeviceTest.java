@@ -1,5 +1,6 @@
 package org.neox.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -22,6 +23,31 @@ class NativeDeviceTest extends DeviceContractTest {
     @Override
     boolean bitwise() {
         return true;
+    }
+
+    /**
+     * ResidentKernels.sumOfSquares reads the current copy: the host's (uploaded) while the host owns
+     * the buffer, the device's after a kernel wrote it (the poisoned host copy is then NaN).
+     */
+    @Test
+    void residentSumOfSquaresReadsTheCurrentCopy() {
+        ResidentKernels resident = ResidentKernels.cpu(2, true);
+        int n = 70_001;
+        float[] a = new float[n + 2], b = new float[n + 2];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) Math.sin(i);
+            b[i] = (float) Math.cos(3 * i);
+        }
+        assertEquals(Double.doubleToLongBits(heap.sumOfSquares(a, 1, n)),
+                Double.doubleToLongBits(resident.sumOfSquares(a, 1, n)), "host-owned input");
+        float[] sum = new float[n + 2];
+        heap.add(a, 1, b, 1, sum, 1, n);
+        double want = heap.sumOfSquares(sum, 1, n);
+        float[] onDevice = new float[n + 2];
+        resident.add(a, 1, b, 1, onDevice, 1, n);
+        assertTrue(Float.isNaN(onDevice[1]), "the host copy of a device-owned buffer is poisoned");
+        assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(resident.sumOfSquares(onDevice, 1, n)),
+                "device-owned output");
     }
 
     @Test

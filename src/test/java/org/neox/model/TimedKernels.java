@@ -198,6 +198,14 @@ final class TimedKernels implements Kernels {
     }
 
     @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        long t0 = t();
+        double s = k.sumOfSquares(x, off, n);
+        ew("sumOfSquares", t0);
+        return s;
+    }
+
+    @Override
     public void fill(float[] x, int off, int n, float value) {
         long t0 = t();
         k.fill(x, off, n, value);
