@@ -16,7 +16,8 @@ import java.util.Map;
  *
  * <p>With {@code poison} (a debugging aid for tests) the host copy of a buffer the device owns
  * is filled with NaN, so that host code reading it without {@link #toHost} computes garbage
- * instead of silently reading an old value. Thread-safe (one lock; transfers happen under it).
+ * instead of silently reading an old value, and a kernel that uses a buffer whose host copy
+ * changed since kernels last used it throws (a host write without {@link #toHost} first). Thread-safe (one lock; transfers happen under it).
  */
 final class DeviceMirrors {
     /** Which copy holds the current values. */
@@ -62,6 +63,8 @@ final class DeviceMirrors {
             device.upload(host, 0, m.address, host.length);
             uploaded += 4L * host.length;
             m.owner = Owner.BOTH;
+        } else if (m.owner == Owner.BOTH && poison) {
+            requireUnchangedOnHost(host, m, what);
         }
         if (written && m.owner != Owner.DEVICE) {
             m.owner = Owner.DEVICE;
@@ -85,6 +88,20 @@ final class DeviceMirrors {
             }
         }
         return m.address;
+    }
+
+    /**
+     * Checked mode: a buffer both sides hold must not have changed on the host since a kernel last
+     * used it (host code must take it back with toHost before writing), else the kernels would
+     * silently compute with the old values.
+     */
+    private void requireUnchangedOnHost(float[] host, Mirror m, String what) {
+        float[] onDevice = new float[host.length];
+        device.download(m.address, onDevice, 0, host.length);
+        if (!Arrays.equals(onDevice, host)) {
+            throw new IllegalStateException("operand " + what + " (float[" + host.length + "]) was written on the host"
+                    + " after a kernel used it, without Kernels.toHost first: the kernels would not see the change");
+        }
     }
 
     /** {@link Kernels#toHost}: downloads when the device owns {@code host}; then the host owns it. */

@@ -168,15 +168,6 @@ public interface Kernels {
     /** {@code out[i] = a[i] + b[i]} for {@code i < n}; out may alias a or b (same offset). */
     void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
 
-    /** TEMP */
-    default double sumOfSquares(float[] x, int off, int n) {
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            s += (double) x[off + i] * x[off + i];
-        }
-        return s;
-    }
-
     /** {@code x[off + i] = value} for {@code i < n}. */
     void fill(float[] x, int off, int n, float value);
 
@@ -324,8 +315,10 @@ public interface Kernels {
      * Hands {@code buffer} to host code: on return its host array holds the current values and
      * host code may read and write it; the next kernel that uses it sees what the host wrote.
      * Kernels that work on the host arrays themselves (every backend but {@link ResidentKernels})
-     * do nothing. Host code must call this before it touches a buffer a kernel has used since the
-     * host last owned it (a kernel's output, a gradient a kernel accumulated).
+     * do nothing. Host code must call this before it touches a buffer a kernel has used (read OR
+     * written) since the host last owned it: a kernel's output, a gradient a kernel accumulated,
+     * and also a buffer the host had taken back and a kernel then only read (any kernel use hands
+     * the buffer back to the kernels).
      */
     default void toHost(float[] buffer) {
     }

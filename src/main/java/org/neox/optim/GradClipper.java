@@ -46,12 +46,20 @@ public final class GradClipper {
 
     /** Global L2 norm of {@code grads} over the ranges (as stored, i.e. still loss-scaled), or −1 for inf/NaN. */
     public double globalNorm(float[] grads, List<ParamRange> ranges) {
+        // one kernel call per run of adjacent counted ranges (on a device each call waits for it)
         double sum = 0;
+        int runStart = 0;
+        int runEnd = 0;
         for (ParamRange r : ranges) {
             if (!r.pipeReplica() && (r.modelParallel() || tensorParallelRank == 0)) {
-                sum += kernels.sumOfSquares(grads, r.offset(), r.length());
+                if (r.offset() != runEnd) {
+                    sum += kernels.sumOfSquares(grads, runStart, runEnd - runStart);
+                    runStart = r.offset();
+                }
+                runEnd = r.offset() + r.length();
             }
         }
+        sum += kernels.sumOfSquares(grads, runStart, runEnd - runStart);
         for (Communicator g : groups) {
             sum = allReduceDouble(g, sum);
         }

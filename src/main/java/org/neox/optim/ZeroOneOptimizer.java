@@ -87,7 +87,8 @@ public final class ZeroOneOptimizer implements Optimizer {
         if (!out.skipped()) {
             allGatherParameters(params);
         }
-        Arrays.fill(grads, 0, numel, 0f);
+        // a kernel read the gradients (the norm), so they are the kernels' again: zero them there
+        kernels.fill(grads, 0, numel, 0f);
         return out;
     }
 

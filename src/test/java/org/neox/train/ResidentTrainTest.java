@@ -14,8 +14,8 @@ import org.neox.kernel.NativeKernels;
  * Training on the device-resident kernels ({@code native-resident-checked}: the CPU backend as
  * the device, host copies the device owns poisoned with NaN) gives EXACTLY the losses of the
  * native heap kernels (the same C kernels in the same order) in every layout: single rank,
- * data-parallel with gradient buckets reduced during backward (overlap_comm), and
- * pipeline x tensor x data with ZeRO-1. Any buffer the trainer, optimizer or communication
+ * data-parallel with gradient buckets reduced during backward (overlap_comm) with and without
+ * ZeRO-1, and pipeline x tensor x data with ZeRO-1. Any buffer the trainer, optimizer or communication
  * touches without taking it back from the device shows up as NaN or as a different loss.
  */
 class ResidentTrainTest {
@@ -38,7 +38,8 @@ class ResidentTrainTest {
     @Test
     void singleRankAndOverlappedDataParallel() throws Exception {
         assertSameRun("single", 1, 1, 1, 2, 0, false);
-        assertSameRun("dp2-overlap", 2, 1, 1, 2, 1, true);
+        assertSameRun("dp2-overlap", 2, 1, 1, 2, 0, true);
+        assertSameRun("dp2-zero1-overlap", 2, 1, 1, 2, 1, true);
     }
 
     @Test
