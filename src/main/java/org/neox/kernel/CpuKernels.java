@@ -305,11 +305,6 @@ public final class CpuKernels implements Kernels, AutoCloseable {
         });
     }
 
-    @Override
-    public void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase) {
-        dropoutForward(dy, dyOff, dx, dxOff, n, p, seed, counterBase);
-    }
-
     /** Parallel over the {@code count·rows} row segments; each is {@link #dropoutForward}'s loop. */
     @Override
     public void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int countStride, int rows,

@@ -145,7 +145,10 @@ public interface Kernels {
     void dropoutForward(float[] x, int xOff, float[] out, int outOff, int n, float p, long seed, long counterBase);
 
     /** Backward of {@link #dropoutForward}, same mask: {@code dx[i] = keep ? dy[i]/(1−p) : 0}; may alias. */
-    void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase);
+    default void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase) {
+        // the same mask and 1/(1-p) scaling applied to the gradient
+        dropoutForward(dy, dyOff, dx, dxOff, n, p, seed, counterBase);
+    }
 
     /**
      * {@link #dropoutForward} over a strided region of a flat buffer: element {@code (c, r, j)},

@@ -294,11 +294,6 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase) {
-        dropoutForward(dy, dyOff, dx, dxOff, n, p, seed, counterBase);
-    }
-
-    @Override
     public void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int countStride, int rows,
                                  int rowStride, int cols, float p, long seed, long counterBase) {
         if (count <= 0 || rows <= 0 || cols <= 0) {

@@ -244,11 +244,6 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
-    public void dropoutBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, float p, long seed, long counterBase) {
-        dropoutForward(dy, dyOff, dx, dxOff, n, p, seed, counterBase);
-    }
-
-    @Override
     public void dropoutForward2d(float[] x, int xOff, float[] out, int outOff, int count, int countStride, int rows,
                                  int rowStride, int cols, float p, long seed, long counterBase) {
         for (int c = 0; c < count; c++) {
