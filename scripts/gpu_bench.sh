@@ -11,6 +11,9 @@ export NEOX_BIN="$PWD/target/gpu/neox"
 . scripts/cublas_env.sh
 # the tiny config on the staged and the device-resident CUDA kernels (the kernels line names the GEMM;
 # resident runs also report host<->device MB per step); the torch comparisons on the resident path
+# whole training steps on the GPU against the CPU kernels first (first gradients and losses, 1e-4)
+"$NEOX_BIN" check-kernels -d configs tiny.yml --kernels cuda-resident --baseline native --steps 5 2>&1 | tail -12
+"$NEOX_BIN" check-kernels -d configs tiny.yml --kernels cuda --baseline native --steps 3 2>&1 | tail -3
 "$NEOX_BIN" bench -d configs tiny.yml --kernels cuda --iters 3 2>&1 | tail -3
 "$NEOX_BIN" bench -d configs tiny.yml --kernels cuda-resident --iters 3 2>&1 | tail -3
 for cfg in "--layers 6 --hidden 512 --heads 8 --seq 512 --micro-batch 4" \

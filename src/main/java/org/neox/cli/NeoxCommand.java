@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             PreprocessCommand.class,
             TrainCommand.class,
             BenchCommand.class,
+            CheckKernelsCommand.class,
             GenerateCommand.class,
             EvalCommand.class,
         })

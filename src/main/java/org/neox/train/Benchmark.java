@@ -111,7 +111,8 @@ public final class Benchmark {
         return 6.0 * matmulParams + 12.0 * s.numLayers() * s.hiddenSize() * s.seqLength();
     }
 
-    private static TokenBatch randomBatch(int micro, int seq, int vocab, long seed) {
+    /** {@code micro} sequences of uniformly random tokens and labels, all positions in the loss. */
+    static TokenBatch randomBatch(int micro, int seq, int vocab, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = micro * seq;
         int[] tokens = new int[n];
