@@ -341,4 +341,13 @@ public interface Kernels {
      */
     default void toHostAfterReading(float[] buffer) {
     }
+
+    /**
+     * Whether buffers live away from the host between calls ({@link ResidentKernels}): then host
+     * code should not compute on them itself (a matrix-vector product on the host would first
+     * fetch the vector and hand the result back).
+     */
+    default boolean buffersOnDevice() {
+        return false;
+    }
 }

@@ -58,6 +58,11 @@ public final class ResidentKernels implements Kernels {
     }
 
     @Override
+    public boolean buffersOnDevice() {
+        return true;
+    }
+
+    @Override
     public void toHostAfterReading(float[] buffer) {
         mirrors.toHostAfterReading(buffer);
     }

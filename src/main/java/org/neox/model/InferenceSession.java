@@ -244,10 +244,11 @@ public final class InferenceSession {
     /**
      * {@code y [n, out] = x [n, in] · Wᵀ} for {@code W [out, in]} at {@code p[wOff]}. A single row
      * (each generated token) is a matrix-vector product done here on the heap: the GEMM kernel
-     * would first copy the whole weight matrix off-heap, which costs more than the product.
+     * would first copy the whole weight matrix off-heap, which costs more than the product; unless
+     * the kernels keep their buffers on a device, where the weights already are.
      */
     private void matmulWeightsT(float[] x, int xOff, int n, int in, int out, int wOff, float[] y) {
-        if (n > 1) {
+        if (n > 1 || k.buffersOnDevice()) {
             k.gemm(false, true, n, out, in, 1f, x, xOff, in, p, wOff, in, 0f, y, 0, out);
             return;
         }

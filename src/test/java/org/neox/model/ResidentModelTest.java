@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.neox.kernel.Kernels;
@@ -109,14 +110,23 @@ class ResidentModelTest {
                 .withActivation(Activation.SWISH));
     }
 
-    /** Generation keeps a KV cache in kernel buffers and runs its single-row products on the host. */
+    /**
+     * Generation keeps a KV cache in kernel buffers. The prompt's logits are bitwise the heap run's;
+     * single-token steps run their products as device GEMMs (the heap kernels do them on the host
+     * in another summation order), so those agree within 1e-5.
+     */
     @Test
-    void inferenceWithKvCacheIsBitwiseTheHeapRun() {
+    void inferenceWithKvCacheMatchesTheHeapRun() {
         assumeNative();
+        int promptLogits = 4 * TinyModels.VOCAB;
         for (ModelSpec spec : new ModelSpec[] {TinyModels.spec(), TinyModels.spec().withPosEmb(PosEmb.ALIBI),
                 TinyModels.spec().withPosEmb(PosEmb.LEARNED).withNorm(Norm.LAYERNORM, true, false, false, false)}) {
-            assertArrayEquals(generate(spec, NativeKernels.cpu(1)), generate(spec, ResidentKernels.cpu(1, true)),
-                    "cached logits, " + spec);
+            float[] heap = generate(spec, NativeKernels.cpu(1));
+            float[] resident = generate(spec, ResidentKernels.cpu(1, true));
+            assertArrayEquals(Arrays.copyOf(heap, promptLogits), Arrays.copyOf(resident, promptLogits),
+                    "prompt logits, " + spec);
+            assertArrayEquals(Arrays.copyOfRange(heap, promptLogits, heap.length),
+                    Arrays.copyOfRange(resident, promptLogits, resident.length), 1e-5f, "cached-step logits, " + spec);
         }
     }
 
