@@ -23,7 +23,7 @@ import java.util.Objects;
  * throw {@link IllegalStateException} {@code "<device>: <op>: <message>"} when the device reports
  * a failure. {@link #deviceCpu} (host memory: testable anywhere) and {@link #deviceCuda} open them.
  */
-public final class NativeKernels implements Kernels {
+public final class NativeKernels extends NativeTableKernels {
     private static final Object LOCK = new Object();
     private static String loadError;
     private static boolean loaded;
@@ -385,19 +385,7 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void rotaryForward(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin) {
-        rotary(x, xOff, count, seq, headDim, rd, cos, sin, 1f);
-    }
-
-    @Override
-    public void rotaryBackward(float[] dx, int dxOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin) {
-        rotary(dx, dxOff, count, seq, headDim, rd, cos, sin, -1f);
-    }
-
-    private void rotary(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin, float sign) {
-        if (rd > headDim || rd % 2 != 0) {
-            throw new IllegalArgumentException("rotary dims " + rd + " must be even and <= headDim " + headDim);
-        }
+    void rotary(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin, float sign) {
         need(x, xOff, (long) count * seq * headDim, "x");
         need(cos, 0, (long) seq * (rd / 2), "cos");
         need(sin, 0, (long) seq * (rd / 2), "sin");
@@ -405,35 +393,15 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void causalSoftmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale) {
-        softmaxForward(x, xOff, y, yOff, count, sq, scale, false);
-    }
-
-    @Override
-    public void causalSoftmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
-                                      int count, int sq, float scale) {
-        softmaxBackward(y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, false);
-    }
-
-    @Override
-    public void causalSoftmaxTriangleForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale) {
-        softmaxForward(x, xOff, y, yOff, count, sq, scale, true);
-    }
-
-    @Override
-    public void causalSoftmaxTriangleBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
-                                              int count, int sq, float scale) {
-        softmaxBackward(y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, true);
-    }
-
-    private void softmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale, boolean tri) {
+    void softmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale, boolean tri) {
         long n = (long) count * sq * sq;
         need(x, xOff, n, "x");
         need(y, yOff, n, "y");
         nSoftmaxFwd(h, x, xOff, y, yOff, count, sq, scale, tri);
     }
 
-    private void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
+    @Override
+    void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
                                  int count, int sq, float scale, boolean tri) {
         long n = (long) count * sq * sq;
         need(y, yOff, n, "y");

@@ -12,7 +12,7 @@ package org.neox.kernel;
  * <p>Range checks are the heap kernels' ({@link NativeKernels#need}): a bad offset must throw,
  * not corrupt device memory.
  */
-public final class ResidentKernels implements Kernels {
+public final class ResidentKernels extends NativeTableKernels {
     private final NativeDevice device;
     private final DeviceMirrors mirrors;
     /** Device staging for the int operand of a call (tokens or labels), grown as needed. */
@@ -294,52 +294,20 @@ public final class ResidentKernels implements Kernels {
     }
 
     @Override
-    public void rotaryForward(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin) {
-        rotary(x, xOff, count, seq, headDim, rd, cos, sin, 1f);
-    }
-
-    @Override
-    public void rotaryBackward(float[] dx, int dxOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin) {
-        rotary(dx, dxOff, count, seq, headDim, rd, cos, sin, -1f);
-    }
-
-    private void rotary(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin, float sign) {
-        if (rd > headDim || rd % 2 != 0) {
-            throw new IllegalArgumentException("rotary dims " + rd + " must be even and <= headDim " + headDim);
-        }
+    void rotary(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin, float sign) {
         long table = (long) seq * (rd / 2);
         NativeKernels.dRotary(device.handle, out(x, xOff, (long) count * seq * headDim, "x"), count, seq, headDim, rd,
                 in(cos, 0, table, "cos"), in(sin, 0, table, "sin"), sign);
     }
 
     @Override
-    public void causalSoftmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale) {
-        softmaxForward(x, xOff, y, yOff, count, sq, scale, false);
-    }
-
-    @Override
-    public void causalSoftmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
-                                      int count, int sq, float scale) {
-        softmaxBackward(y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, false);
-    }
-
-    @Override
-    public void causalSoftmaxTriangleForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale) {
-        softmaxForward(x, xOff, y, yOff, count, sq, scale, true);
-    }
-
-    @Override
-    public void causalSoftmaxTriangleBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
-                                              int count, int sq, float scale) {
-        softmaxBackward(y, yOff, dy, dyOff, dx, dxOff, count, sq, scale, true);
-    }
-
-    private void softmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale, boolean tri) {
+    void softmaxForward(float[] x, int xOff, float[] y, int yOff, int count, int sq, float scale, boolean tri) {
         long n = (long) count * sq * sq;
         NativeKernels.dSoftmaxFwd(device.handle, in(x, xOff, n, "x"), out(y, yOff, n, "y"), count, sq, scale, tri);
     }
 
-    private void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
+    @Override
+    void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff,
                                  int count, int sq, float scale, boolean tri) {
         long n = (long) count * sq * sq;
         NativeKernels.dSoftmaxBwd(device.handle, in(y, yOff, n, "y"), in(dy, dyOff, n, "dy"), out(dx, dxOff, n, "dx"),
