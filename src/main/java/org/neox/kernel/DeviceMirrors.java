@@ -17,7 +17,8 @@ import java.util.Map;
  * <p>With {@code poison} (a debugging aid for tests) the host copy of a buffer the device owns
  * is filled with NaN, so that host code reading it without {@link #toHost} computes garbage
  * instead of silently reading an old value, and a kernel that uses a buffer whose host copy
- * changed since kernels last used it throws (a host write without {@link #toHost} first). Thread-safe (one lock; transfers happen under it).
+ * changed since kernels last used it throws (a host write without {@link #toHost} first).
+ * Thread-safe (one lock; transfers happen under it).
  */
 final class DeviceMirrors {
     /** Which copy holds the current values. */
