@@ -29,13 +29,21 @@ public final class KernelsFactory {
      * @param threads element-wise threads for the CPU kernels
      */
     public static Kernels create(String impl, int threads) {
+        return create(impl, threads, 0);
+    }
+
+    /**
+     * {@link #create(String, int)} on GPU {@code gpu} for the CUDA choices: a rank takes the GPU of
+     * its local rank, as GPT-NeoX's {@code torch.cuda.set_device(local_rank)}.
+     */
+    public static Kernels create(String impl, int threads, int gpu) {
         String forced = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
         String choice = forced != null && !forced.isBlank() ? forced.trim() : impl == null ? "auto" : impl;
         Kernels k = switch (choice) {
-            case "auto" -> auto(threads);
+            case "auto" -> auto(threads, gpu);
             case "native" -> NativeKernels.cpu(threads);
-            case "cuda" -> NativeKernels.cuda(0);
-            case "cuda-resident" -> ResidentKernels.cuda(0);
+            case "cuda" -> NativeKernels.cuda(gpu);
+            case "cuda-resident" -> ResidentKernels.cuda(gpu);
             case "native-resident" -> ResidentKernels.cpu(threads, false);
             case "native-resident-checked" -> ResidentKernels.cpu(threads, true);
             case "cpu", "java" -> new CpuKernels(threads);
@@ -52,10 +60,10 @@ public final class KernelsFactory {
     }
 
     /** Accelerator, then native CPU, then pure Java; each fallback says why in one log line. */
-    private static Kernels auto(int threads) {
+    private static Kernels auto(int threads, int gpu) {
         boolean log = !LOGGED.get();
         try {
-            return NativeKernels.cuda(0);
+            return NativeKernels.cuda(gpu);
         } catch (IllegalStateException | UnsatisfiedLinkError e) {
             if (log) {
                 LOG.info("kernels: no CUDA backend ({}); trying native CPU", e.getMessage());

@@ -55,8 +55,8 @@ public final class NativeKernels extends NativeTableKernels {
      */
     public static NativeKernels cuda(int device) {
         ensureLoaded();
-        Path lib = NativeLibrary.locate(NativeLibrary.CUDA);
-        return new NativeKernels(nInitCuda(lib.toString(), device));
+        return new NativeKernels(onGpu(device,
+                () -> nInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device)));
     }
 
     /**
@@ -78,7 +78,16 @@ public final class NativeKernels extends NativeTableKernels {
      */
     static long deviceCuda(int device) {
         ensureLoaded();
-        return nDevInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device);
+        return onGpu(device, () -> nDevInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device));
+    }
+
+    /** Runs a CUDA initialisation, naming the GPU in its failure ("GPU 3: no CUDA-capable device"). */
+    private static long onGpu(int device, java.util.function.LongSupplier init) {
+        try {
+            return init.getAsLong();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("GPU " + device + ": " + e.getMessage(), e);
+        }
     }
 
     /** Null when the native CPU backend loads, else why not (for a skip message or a log line). */

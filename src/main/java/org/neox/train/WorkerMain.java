@@ -52,7 +52,7 @@ public final class WorkerMain {
             try (ParallelGroups groups = ParallelGroups.create(topo, world)) {
                 RankContext ctx = context(groups);
                 PrintWriter out = new PrintWriter(System.out, true);
-                TrainResult r = new Trainer(args, ctx, KernelsFactory.create(null, threadsPerRank()),
+                TrainResult r = new Trainer(args, ctx, KernelsFactory.create(null, threadsPerRank(), localRank()),
                         Clock.SYSTEM, out).run();
                 if (ctx.isLoggingRank()) {
                     out.println(Trainer.summary(r));
@@ -90,6 +90,11 @@ public final class WorkerMain {
     }
 
     /** Cores per local rank, at least one, so co-located ranks do not oversubscribe the CPU. */
+    /** {@code LOCAL_RANK} (set by the node agent): the GPU this rank uses. */
+    private static int localRank() {
+        return Integer.parseInt(System.getenv().getOrDefault("LOCAL_RANK", "0"));
+    }
+
     private static int threadsPerRank() {
         int local = Integer.parseInt(System.getenv().getOrDefault("LOCAL_SIZE", "1"));
         return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, local));

@@ -3,6 +3,7 @@ package org.neox.kernel;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,21 @@ class KernelsFactoryTest {
         assertInstanceOf(CpuKernels.class, KernelsFactory.create("cpu", 1));
         assertInstanceOf(ReferenceKernels.class, KernelsFactory.create("reference", 1));
         assertThrows(IllegalArgumentException.class, () -> KernelsFactory.create("tpu", 1));
+    }
+
+    /** Each rank asks for the GPU of its local rank; without that GPU the error names it. */
+    @Test
+    void cudaChoicesNameTheGpuTheyCouldNotOpen() {
+        assumeTrue(NativeKernels.unavailableReason() == null, "native library not built");
+        for (String impl : new String[] {"cuda", "cuda-resident"}) {
+            try {
+                KernelsFactory.create(impl, 1, 57);
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage().startsWith("GPU 57: "), e.getMessage());
+                continue;
+            }
+            throw new AssertionError(impl + " opened a GPU 57");
+        }
     }
 
     @Test
