@@ -38,7 +38,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         NeoXArgs args = options.resolve(ConfigLoader.standard());
         if (args.worldSize() > 1) {
-            return TrainJob.run(args, System.out);
+            return TrainJob.run(args, kernels, System.out);
         }
         TrainJob.Preflight.checkLocalMemory(args, 1);
         PrintWriter out = spec.commandLine().getOut();

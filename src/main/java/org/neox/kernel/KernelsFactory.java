@@ -1,6 +1,8 @@
 package org.neox.kernel;
 
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.neox.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +16,9 @@ public final class KernelsFactory {
     public static final String CHOICES = "auto (default: cuda, then native, then java), native, cuda, cuda-resident, "
             + "native-resident, native-resident-checked, java, reference";
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
+    /** The names {@link #CHOICES} describes (that one is a compile-time constant for command-line help). */
+    private static final Set<String> KNOWN = Set.of("auto", "native", "cuda", "cuda-resident", "native-resident",
+            "native-resident-checked", "cpu", "java", "reference");
 
     private KernelsFactory() {
     }
@@ -39,18 +44,22 @@ public final class KernelsFactory {
     public static Kernels create(String impl, int threads, int gpu) {
         String forced = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
         String choice = forced != null && !forced.isBlank() ? forced.trim() : impl == null ? "auto" : impl;
-        Kernels k = switch (choice) {
-            case "auto" -> auto(threads, gpu);
-            case "native" -> NativeKernels.cpu(threads);
-            case "cuda" -> NativeKernels.cuda(gpu);
-            case "cuda-resident" -> ResidentKernels.cuda(gpu);
-            case "native-resident" -> ResidentKernels.cpu(threads, false);
-            case "native-resident-checked" -> ResidentKernels.cpu(threads, true);
-            case "cpu", "java" -> new CpuKernels(threads);
-            case "reference" -> new ReferenceKernels();
-            default -> throw new IllegalArgumentException(
-                    "unknown kernels '" + choice + "', expected one of: " + CHOICES);
-        };
+        requireKnown(choice);
+        Kernels k;
+        try {
+            k = switch (choice) {
+                case "auto" -> auto(threads, gpu);
+                case "native" -> NativeKernels.cpu(threads);
+                case "cuda" -> NativeKernels.cuda(gpu);
+                case "cuda-resident" -> ResidentKernels.cuda(gpu);
+                case "native-resident" -> ResidentKernels.cpu(threads, false);
+                case "native-resident-checked" -> ResidentKernels.cpu(threads, true);
+                case "cpu", "java" -> new CpuKernels(threads);
+                default -> new ReferenceKernels();
+            };
+        } catch (IllegalStateException | UnsatisfiedLinkError e) {
+            throw new UserError("kernels '" + choice + "' are not available here: " + e.getMessage());
+        }
         if (LOGGED.compareAndSet(false, true)) {
             LOG.info("kernels: {}{}", k.name(), forced != null ? " (forced by " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + ")" : "");
         } else {
@@ -59,11 +68,23 @@ public final class KernelsFactory {
         return k;
     }
 
+    /** A one-line {@link UserError} unless {@code choice} is one of {@link #CHOICES}. */
+    public static void requireKnown(String choice) {
+        if (!KNOWN.contains(choice)) {
+            throw new UserError("unknown kernels '" + choice + "', expected one of: " + CHOICES);
+        }
+    }
+
     /** Accelerator, then native CPU, then pure Java; each fallback says why in one log line. */
     private static Kernels auto(int threads, int gpu) {
         boolean log = !LOGGED.get();
         try {
-            return NativeKernels.cuda(gpu);
+            Kernels staged = NativeKernels.cuda(gpu);
+            if (log) {
+                LOG.info("kernels: a GPU is here; `--kernels cuda-resident` keeps the buffers on it between calls "
+                        + "(the staged cuda path copies every operand per call)");
+            }
+            return staged;
         } catch (IllegalStateException | UnsatisfiedLinkError e) {
             if (log) {
                 LOG.info("kernels: no CUDA backend ({}); trying native CPU", e.getMessage());

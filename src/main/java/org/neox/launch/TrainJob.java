@@ -17,6 +17,7 @@ import org.neox.config.HostSlots;
 import org.neox.config.Hostfile;
 import org.neox.config.NeoXArgs;
 import org.neox.config.TrainingPlan;
+import org.neox.kernel.KernelsFactory;
 import org.neox.util.UserError;
 
 /**
@@ -34,6 +35,18 @@ public final class TrainJob {
 
     /** Plans, checks and runs the job; returns the launcher's exit code. */
     public static int run(NeoXArgs args, PrintStream console) throws IOException {
+        return run(args, null, console);
+    }
+
+    /**
+     * {@link #run(NeoXArgs, PrintStream)} with every rank on the kernels named {@code kernels}
+     * ({@code --kernels}; null: each rank's default choice), passed to the workers as
+     * {@code -Dneox.kernels} so that every runner carries it.
+     */
+    public static int run(NeoXArgs args, String kernels, PrintStream console) throws IOException {
+        if (kernels != null) {
+            KernelsFactory.requireKnown(kernels);
+        }
         List<NodeSlots> nodes = nodes(args);
         Runner runner = runner(nodes, args.deepspeedRunner().launcher(), System.getenv("PATH"), console);
         if (runner == Runner.LOCAL) {
@@ -46,7 +59,7 @@ public final class TrainJob {
         int port = runner == Runner.LOCAL ? 0 : r.masterPort();
         String addr = r.masterAddr() != null ? r.masterAddr() : runner == Runner.LOCAL ? "127.0.0.1" : null;
         JobSpec job = JobSpec.of(nodes, runner, ConfigJson.toJson(args), WORKER_MAIN, List.of(),
-                Path.of(logDir), addr, port).withJvmOptions(workerJvmOptions(nodes))
+                Path.of(logDir), addr, port).withJvmOptions(workerJvmOptions(nodes, kernels))
                 .withLauncherArgs(MpiCommands.launcherArgs(runner, r.comment()));
         console.printf(Locale.ROOT, "neox: launching %d ranks on %d node(s) with the %s runner; logs in %s%n",
                 job.worldSize(), nodes.size(), runner.name().toLowerCase(Locale.ROOT), logDir);
@@ -97,10 +110,15 @@ public final class TrainJob {
     }
 
     /** Each worker's heap: an equal share of this machine's memory (ND4J's scratch lives off-heap). */
-    private static List<String> workerJvmOptions(List<NodeSlots> nodes) {
+    private static List<String> workerJvmOptions(List<NodeSlots> nodes, String kernels) {
         int local = nodes.stream().mapToInt(n -> n.slots().size()).max().orElse(1);
         long share = Math.max(512L << 20, Preflight.physicalMemoryBytes() * 3 / 5 / local);
-        return List.of("-Xmx" + (share >> 20) + "m", "-XX:+UseParallelGC", "-Dai.djl.offline=true");
+        List<String> options = new ArrayList<>(List.of("-Xmx" + (share >> 20) + "m", "-XX:+UseParallelGC",
+                "-Dai.djl.offline=true"));
+        if (kernels != null) {
+            options.add("-D" + KernelsFactory.OVERRIDE_PROPERTY + "=" + kernels);
+        }
+        return options;
     }
 
     /** Memory of one rank of the most loaded stage, as {@code neox plan} computes it. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.neox.util.UserError;
 
 /** Backend selection: explicit names, the neox.kernels override, and the auto fallback chain. */
 class KernelsFactoryTest {
@@ -29,7 +30,8 @@ class KernelsFactoryTest {
         assertInstanceOf(CpuKernels.class, KernelsFactory.create("java", 1));
         assertInstanceOf(CpuKernels.class, KernelsFactory.create("cpu", 1));
         assertInstanceOf(ReferenceKernels.class, KernelsFactory.create("reference", 1));
-        assertThrows(IllegalArgumentException.class, () -> KernelsFactory.create("tpu", 1));
+        UserError e = assertThrows(UserError.class, () -> KernelsFactory.create("tpu", 1));
+        assertTrue(e.getMessage().startsWith("unknown kernels 'tpu', expected one of: auto"), e.getMessage());
     }
 
     /** Each rank asks for the GPU of its local rank; without that GPU the error names it. */
@@ -39,8 +41,9 @@ class KernelsFactoryTest {
         for (String impl : new String[] {"cuda", "cuda-resident"}) {
             try {
                 KernelsFactory.create(impl, 1, 57);
-            } catch (IllegalStateException e) {
-                assertTrue(e.getMessage().startsWith("GPU 57: "), e.getMessage());
+            } catch (UserError e) {
+                assertTrue(e.getMessage().startsWith("kernels '" + impl + "' are not available here: GPU 57: "),
+                        e.getMessage());
                 continue;
             }
             throw new AssertionError(impl + " opened a GPU 57");

@@ -46,4 +46,36 @@ class TrainSmokeTest {
         assertTrue(lastTrain < first * 0.6, "loss should fall well below its start: " + first + " -> " + lastTrain);
         assertTrue(Files.isRegularFile(dir.resolve("checkpoints/tiny/latest")), out);
     }
+
+    /**
+     * {@code --kernels} of a multi-rank job reaches every worker JVM (as -Dneox.kernels): two ranks
+     * train on the checked device-resident kernels; an unknown name is one error line, exit 2,
+     * before anything starts.
+     */
+    @Test
+    void kernelsOptionReachesEveryRank() throws IOException, InterruptedException {
+        Path root = Path.of("").toAbsolutePath();
+        Files.createDirectories(dir.resolve("configs"));
+        Files.copy(root.resolve("configs/tiny.yml"), dir.resolve("configs/tiny.yml"));
+        String out = neox(root, "train", "-d", "configs", "tiny.yml", "--num-gpus", "2", "--set", "train_iters=12",
+                "--kernels", "native-resident-checked");
+        assertEquals(2, out.lines().filter(l -> l.contains("kernels: resident:native-cpu device")
+                && l.contains("forced by neox.kernels")).count(), out);
+        assertTrue(out.contains("trained iterations 0 -> 12"), out);
+        String bad = neox(root, "train", "-d", "configs", "tiny.yml", "--num-gpus", "2", "--kernels", "tpu");
+        assertTrue(bad.startsWith("neox: error: unknown kernels 'tpu'"), bad);
+        assertEquals(1, bad.lines().count(), bad);
+    }
+
+    private String neox(Path root, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("bin/neox").toString()));
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve("run.txt");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "neox did not finish");
+        String out = Files.readString(log);
+        assertEquals(args[args.length - 1].equals("tpu") ? 2 : 0, p.exitValue(), out);
+        return out;
+    }
 }
