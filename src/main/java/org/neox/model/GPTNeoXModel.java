@@ -28,6 +28,11 @@ import org.neox.tensor.TokenBatch;
  * activation sets as it has micro-batches in flight). A {@link GradientReadyListener} may be
  * told, during backward, from which flat index on the gradients are final (the parameters are
  * laid out in spec order, so backward finalises the buffer from its end). Not thread-safe.
+ *
+ * <p>With device-resident kernels ({@link Kernels#toHost}) every buffer lives on the device between
+ * calls; this class hands buffers to the host exactly where host code needs them: what
+ * {@link #params()}, {@link #grads()}, {@link #stageForward} and {@link #logits} return, the gradient
+ * ranges a {@link GradientReadyListener} is told about, and the per-row losses.
  */
 public final class GPTNeoXModel {
     private final ModelSpec spec;
