@@ -118,6 +118,12 @@ final class DeviceMirrors {
         m.owner = Owner.HOST;
     }
 
+    /** Whether only the host copy of {@code host} is current (no device copy yet, or the host owns it). */
+    synchronized boolean onlyHostCurrent(float[] host) {
+        Mirror m = find(host);
+        return m == null || m.owner == Owner.HOST;
+    }
+
     /** {@link Kernels#toHostAfterReading}: the host owns {@code host} from now on, without a transfer. */
     synchronized void toHostAfterReading(float[] host) {
         Mirror m = find(host);

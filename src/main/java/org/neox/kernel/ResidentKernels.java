@@ -15,6 +15,7 @@ package org.neox.kernel;
 public final class ResidentKernels extends NativeTableKernels {
     private final NativeDevice device;
     private final DeviceMirrors mirrors;
+    private Kernels hostKernels;
     /** Device staging for the int operand of a call (tokens or labels), grown as needed. */
     private long ints;
     private int intsCapacity;
@@ -249,7 +250,19 @@ public final class ResidentKernels extends NativeTableKernels {
         if (n <= 0) {
             return 0;
         }
+        if (mirrors.onlyHostCurrent(x)) {
+            // a reduction does not need the buffer on the device: sum where it is (no upload)
+            return hostKernels().sumOfSquares(x, off, n);
+        }
         return NativeKernels.dSumSq(device.handle, in(x, off, n, "x"), n);
+    }
+
+    /** The native CPU kernels for the reductions of buffers the host holds (created on first use). */
+    private synchronized Kernels hostKernels() {
+        if (hostKernels == null) {
+            hostKernels = NativeKernels.cpu(0);
+        }
+        return hostKernels;
     }
 
     @Override

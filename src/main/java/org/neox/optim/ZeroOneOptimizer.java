@@ -87,7 +87,7 @@ public final class ZeroOneOptimizer implements Optimizer {
         if (!out.skipped()) {
             allGatherParameters(params);
         }
-        // a kernel read the gradients (the norm), so they are the kernels' again: zero them there
+        // zeroed through the kernels: the norm may have read them there, handing them back
         kernels.fill(grads, 0, numel, 0f);
         return out;
     }
