@@ -320,10 +320,10 @@ JNIEXPORT void JFN(nXentFused)(JNIEnv *env, jclass cls, jlong h, jfloatArray l, 
 }
 
 JNIEXPORT void JFN(nAdam)(JNIEnv *env, jclass cls, jlong h, jfloatArray p, jfloatArray g, jfloatArray m,
-                          jfloatArray v, jint off, jint len, jfloat lr, jfloat b1, jfloat b2, jfloat eps,
+                          jfloatArray v, jint off, jint mOff, jint len, jfloat lr, jfloat b1, jfloat b2, jfloat eps,
                           jfloat wd, jboolean adamW, jfloat bc1, jfloat bc2, jfloat gs) {
     BEGIN;
-    float *pp = F(p, off, 1), *pg = F(g, off, 0), *pm = F(m, off, 1), *pv = F(v, off, 1);
+    float *pp = F(p, off, 1), *pg = F(g, off, 0), *pm = F(m, mOff, 1), *pv = F(v, mOff, 1);
     RUN(OPS->adam(pp, pg, pm, pv, len, lr, b1, b2, eps, wd, adamW, bc1, bc2, gs));
 }
 

@@ -495,7 +495,7 @@ public final class CpuKernels implements Kernels, AutoCloseable {
     }
 
     @Override
-    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {
         float wdAdam = adamW ? 0f : weightDecay;
@@ -504,11 +504,12 @@ public final class CpuKernels implements Kernels, AutoCloseable {
         float ib2 = 1f - beta2;
         par.forRows(len, 65536, (from, to) -> {
             for (int i = off + from; i < off + to; i++) {
+                int j = i - off + mOff;
                 float gi = g[i] * gradScale + wdAdam * p[i];
-                float mi = beta1 * m[i] + ib1 * gi;
-                float vi = beta2 * v[i] + ib2 * gi * gi;
-                m[i] = mi;
-                v[i] = vi;
+                float mi = beta1 * m[j] + ib1 * gi;
+                float vi = beta2 * v[j] + ib2 * gi * gi;
+                m[j] = mi;
+                v[j] = vi;
                 p[i] -= lr * ((mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps) + wdW * p[i]);
             }
         });

@@ -29,6 +29,11 @@ final class DeviceMirrors {
         final long address;
         final int length;
         Owner owner = Owner.HOST;
+        /**
+         * The host owns it since a toHost that found both copies equal: the device copy differs
+         * only where host code wrote since.
+         */
+        boolean deviceWasCurrent;
 
         Mirror(float[] host, long address, ReferenceQueue<float[]> queue) {
             super(host, queue);
@@ -115,6 +120,8 @@ final class DeviceMirrors {
             device.download(m.address, host, 0, host.length);
             downloaded += 4L * host.length;
         }
+        // already the host's: it may have written since, so the device copy is not known current
+        m.deviceWasCurrent = m.owner != Owner.HOST;
         m.owner = Owner.HOST;
     }
 
@@ -129,7 +136,22 @@ final class DeviceMirrors {
         Mirror m = find(host);
         if (m != null) {
             m.owner = Owner.HOST;
+            m.deviceWasCurrent = false; // the host may have changed any range meanwhile
         }
+    }
+
+    /** {@link Kernels#toKernels}: uploads only the changed range when the rest of the device copy is current. */
+    synchronized void toKernels(float[] host, int off, int len) {
+        NativeKernels.need(host, off, len, "host range");
+        Mirror m = find(host);
+        if (m == null || m.owner != Owner.HOST || !m.deviceWasCurrent) {
+            return;
+        }
+        if (len > 0) {
+            device.upload(host, off, m.address + 4L * off, len);
+            uploaded += 4L * len;
+        }
+        m.owner = Owner.BOTH;
     }
 
     /** {@link Kernels#readToHost}: downloads the range when the device owns {@code host}; ownership stays. */

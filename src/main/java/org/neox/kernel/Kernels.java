@@ -302,13 +302,14 @@ public interface Kernels {
     // ---------------------------------------------------------------- optimizer
 
     /**
-     * One Adam/AdamW step on the range {@code [off, off+len)} of the flat buffers (fp32 master
-     * weights p, gradient g, moments m, v), as DeepSpeed FusedAdam:
+     * One Adam/AdamW step on {@code p, g [off, off+len)} (fp32 master weights, gradient) with the
+     * moments at {@code m, v [mOff, mOff+len)} (equal offsets unsharded; ZeRO keeps only its
+     * partition of the moments), as DeepSpeed FusedAdam:
      * {@code g' = g·gradScale (+ weightDecay·p for Adam)}; {@code m = β1·m + (1−β1)·g'};
      * {@code v = β2·v + (1−β2)·g'²}; {@code p −= lr · ((m/bc1) / (sqrt(v/bc2) + eps) (+ weightDecay·p for AdamW))}
      * with {@code bc1 = 1 − β1^step}, {@code bc2 = 1 − β2^step} (pass 1, 1 to disable bias correction).
      */
-    void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+    void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len, float lr,
                   float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                   float bc1, float bc2, float gradScale);
 
@@ -340,6 +341,15 @@ public interface Kernels {
      * host changes made meanwhile (e.g. reduced gradient ranges) are not overwritten.
      */
     default void toHostAfterReading(float[] buffer) {
+    }
+
+    /**
+     * Hands back to the kernels a buffer the host took with {@link #toHost}, when host code has
+     * changed only {@code buffer[off, off+len)} since: the device copy gets that range now instead
+     * of the whole buffer at the next kernel use (e.g. ZeRO's gradient partition after the
+     * reduce-scatter). A buffer the host held longer is uploaded whole at its next use as usual.
+     */
+    default void toKernels(float[] buffer, int off, int len) {
     }
 
     /**

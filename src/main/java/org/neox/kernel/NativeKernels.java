@@ -464,14 +464,14 @@ public final class NativeKernels extends NativeTableKernels {
     }
 
     @Override
-    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {
         need(p, off, len, "p");
         need(g, off, len, "g");
-        need(m, off, len, "m");
-        need(v, off, len, "v");
-        nAdam(h, p, g, m, v, off, len, lr, beta1, beta2, eps, weightDecay, adamW, bc1, bc2, gradScale);
+        need(m, mOff, len, "m");
+        need(v, mOff, len, "v");
+        nAdam(h, p, g, m, v, off, mOff, len, lr, beta1, beta2, eps, weightDecay, adamW, bc1, bc2, gradScale);
     }
 
     // ---------------------------------------------------------------- JNI (src/main/native/jni/neox_jni.c)
@@ -555,8 +555,8 @@ public final class NativeKernels extends NativeTableKernels {
     private static native void nXentFused(long h, float[] logits, int lOff, int[] labels, int labOff, float[] dloss,
                                           float[] loss, int rows, int vocab);
 
-    private static native void nAdam(long h, float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
-                                     float beta1, float beta2, float eps, float weightDecay, boolean adamW,
+    private static native void nAdam(long h, float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len,
+                                     float lr, float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                                      float bc1, float bc2, float gradScale);
 
     private static native void nAdd(long h, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);

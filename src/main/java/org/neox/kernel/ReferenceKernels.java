@@ -483,18 +483,19 @@ public final class ReferenceKernels implements Kernels {
     }
 
     @Override
-    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {
         for (int i = off; i < off + len; i++) {
+            int j = i - off + mOff;
             double gi = (double) g[i] * gradScale;
             if (!adamW) {
                 gi += (double) weightDecay * p[i];
             }
-            double mi = beta1 * (double) m[i] + (1.0 - beta1) * gi;
-            double vi = beta2 * (double) v[i] + (1.0 - beta2) * gi * gi;
-            m[i] = (float) mi;
-            v[i] = (float) vi;
+            double mi = beta1 * (double) m[j] + (1.0 - beta1) * gi;
+            double vi = beta2 * (double) v[j] + (1.0 - beta2) * gi * gi;
+            m[j] = (float) mi;
+            v[j] = (float) vi;
             double upd = (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
             if (adamW) {
                 upd += (double) weightDecay * p[i];

@@ -59,6 +59,11 @@ public final class ResidentKernels extends NativeTableKernels {
     }
 
     @Override
+    public void toKernels(float[] buffer, int off, int len) {
+        mirrors.toKernels(buffer, off, len);
+    }
+
+    @Override
     public boolean buffersOnDevice() {
         return true;
     }
@@ -356,11 +361,11 @@ public final class ResidentKernels extends NativeTableKernels {
     }
 
     @Override
-    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr,
+    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len, float lr,
                          float beta1, float beta2, float eps, float weightDecay, boolean adamW,
                          float bc1, float bc2, float gradScale) {
         long pg = in(g, off, len, "g");
-        NativeKernels.dAdam(device.handle, out(p, off, len, "p"), pg, out(m, off, len, "m"), out(v, off, len, "v"), len,
+        NativeKernels.dAdam(device.handle, out(p, off, len, "p"), pg, out(m, mOff, len, "m"), out(v, mOff, len, "v"), len,
                 lr, beta1, beta2, eps, weightDecay, adamW, bc1, bc2, gradScale);
     }
 }

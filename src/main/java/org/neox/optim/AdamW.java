@@ -96,12 +96,12 @@ public final class AdamW {
     }
 
     /**
-     * {@link #update} with the moments indexed like the parameters, as one {@link Kernels#adamStep}
-     * on the buffers where the kernels hold them (on a device, nothing crosses to the host).
+     * {@link #update} as one {@link Kernels#adamStep} on the buffers where the kernels hold them
+     * (on a device, nothing crosses to the host).
      */
-    public void update(Kernels kernels, float[] params, float[] grads, float[] expAvg, float[] expAvgSq, int off,
-                       int len, boolean decay, double lr, float gradScale) {
-        kernels.adamStep(params, grads, expAvg, expAvgSq, off, len, (float) lr, (float) config.beta1(),
+    public void update(Kernels kernels, float[] params, float[] grads, int pgOff, float[] expAvg, float[] expAvgSq,
+                       int mOff, int len, boolean decay, double lr, float gradScale) {
+        kernels.adamStep(params, grads, expAvg, expAvgSq, pgOff, mOff, len, (float) lr, (float) config.beta1(),
                 (float) config.beta2(), (float) config.eps(), decay ? (float) config.weightDecay() : 0f,
                 config.decoupled(), biasCorrection1(), biasCorrection2(), gradScale);
     }

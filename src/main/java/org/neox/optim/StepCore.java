@@ -13,16 +13,15 @@ final class StepCore {
     private final AnnealingLR schedule;
     private final GradClipper clipper;
     private final DynamicLossScaler scaler;
-    /** Runs Adam where the buffers live; null: Adam runs here on host arrays (ZeRO's moment partitions). */
-    private final Kernels adamKernels;
+    /** Runs the norm's sums and Adam where the buffers live. */
+    private final Kernels kernels;
 
     /**
      * @param scaler null in fp32 mode (no loss scale, no overflow skips)
-     * @param adamKernels the kernels holding parameters, gradients and moments (moments indexed
-     *     like the parameters), or null to update host arrays here
+     * @param kernels the kernels holding parameters, gradients and moments
      */
-    StepCore(AdamW adam, AnnealingLR schedule, GradClipper clipper, DynamicLossScaler scaler, Kernels adamKernels) {
-        this.adamKernels = adamKernels;
+    StepCore(AdamW adam, AnnealingLR schedule, GradClipper clipper, DynamicLossScaler scaler, Kernels kernels) {
+        this.kernels = kernels;
         this.adam = adam;
         this.schedule = schedule;
         this.clipper = clipper;
@@ -56,13 +55,8 @@ final class StepCore {
         double lr = schedule.lr();
         adam.beginStep();
         for (ParamRange r : ranges) {
-            if (adamKernels != null) {
-                adam.update(adamKernels, params, grads, expAvg, expAvgSq, r.offset(), r.length(), r.weightDecay(), lr,
-                        gradScale);
-            } else {
-                adam.update(params, grads, r.offset(), expAvg, expAvgSq, r.offset() - momentShift, r.length(),
-                        r.weightDecay(), lr, gradScale);
-            }
+            adam.update(kernels, params, grads, r.offset(), expAvg, expAvgSq, r.offset() - momentShift, r.length(),
+                    r.weightDecay(), lr, gradScale);
         }
         schedule.step();
         double norm = scaledNorm < 0 ? -1 : scaledNorm / lossScale;

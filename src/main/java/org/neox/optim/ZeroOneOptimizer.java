@@ -42,8 +42,7 @@ public final class ZeroOneOptimizer implements Optimizer {
         GradClipper clipper = new GradClipper(kernels, clipThreshold, groups.tensorParallelRank(),
                 List.of(groups.dataGroup(), groups.modelGroup()));
         this.kernels = kernels;
-        // the moments are this rank's partition, updated here on the host
-        this.core = new StepCore(adam, schedule, clipper, scaler, null);
+        this.core = new StepCore(adam, schedule, clipper, scaler, kernels);
         this.zero = zero;
         this.numel = numel;
         int dp = dataGroup.size();
@@ -72,7 +71,7 @@ public final class ZeroOneOptimizer implements Optimizer {
 
     @Override
     public StepOutcome step(float[] params, float[] grads) {
-        kernels.toHost(params);
+        // the reduction reads every rank's buckets on the host
         kernels.toHost(grads);
         if (zero.reduceScatter()) {
             reduceScatterGradients(grads);
@@ -83,11 +82,18 @@ public final class ZeroOneOptimizer implements Optimizer {
         for (int i = partStart; i < partEnd; i++) {
             grads[i] *= inv;
         }
+        if (zero.reduceScatter()) {
+            // since the hand-over the host changed only this rank's partition: only it goes back
+            kernels.toKernels(grads, partStart, partEnd - partStart);
+        }
         StepOutcome out = core.apply(params, grads, localRanges, expAvg, expAvgSq, partStart);
         if (!out.skipped()) {
+            // Adam changed this rank's partition where the kernels keep the parameters; the other
+            // partitions come from the other ranks
+            kernels.readToHost(params, partStart, partEnd - partStart);
+            kernels.toHostAfterReading(params);
             allGatherParameters(params);
         }
-        // zeroed through the kernels: the norm may have read them there, handing them back
         kernels.fill(grads, 0, numel, 0f);
         return out;
     }
@@ -164,12 +170,14 @@ public final class ZeroOneOptimizer implements Optimizer {
     /** This rank's first moments, {@code [P]}, element i belongs to flat index partitionStart()+i. */
     @Override
     public float[] expAvg() {
+        kernels.toHost(expAvg);
         return expAvg;
     }
 
     /** This rank's second moments, {@code [P]}. */
     @Override
     public float[] expAvgSq() {
+        kernels.toHost(expAvgSq);
         return expAvgSq;
     }
 

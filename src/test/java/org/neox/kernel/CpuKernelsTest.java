@@ -224,8 +224,8 @@ class CpuKernelsTest {
                 v1[i] = Math.abs(rand(1, 0.1f)[0]);
             }
             float[] p2 = p1.clone(), m2 = m1.clone(), v2 = v1.clone();
-            REF.adamStep(p1, g, m1, v1, 10, 900, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
-            CPU.adamStep(p2, g, m2, v2, 10, 900, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+            REF.adamStep(p1, g, m1, v1, 10, 10, 900, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+            CPU.adamStep(p2, g, m2, v2, 10, 10, 900, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
             close(p1, p2, 1e-6);
             close(m1, m2, 1e-6);
             close(v1, v2, 1e-6);

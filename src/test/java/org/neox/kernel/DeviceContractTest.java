@@ -181,7 +181,7 @@ abstract class DeviceContractTest {
             v[i] = Math.abs(v[i]);
         }
         long dp = up(p), dg = up(g), dm = up(m), dv = up(v);
-        heap.adamStep(p, g, m, v, off, len, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, true, 0.19f, 0.0975f, 0.5f);
+        heap.adamStep(p, g, m, v, off, off, len, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, true, 0.19f, 0.0975f, 0.5f);
         NativeKernels.dAdam(dev, at(dp, off), at(dg, off), at(dm, off), at(dv, off), len, 1e-3f, 0.9f, 0.95f, 1e-8f,
                 0.1f, true, 0.19f, 0.0975f, 0.5f);
         same(p, down(dp, n), 1e-6, "p");

@@ -107,7 +107,7 @@ public final class KernelBenchmark {
         });
         int np = 16 << 20;
         float[] p = rand(np, r), gr = rand(np, r), m1 = new float[np], v1 = new float[np];
-        row("adamw step 16M params", reps, nat, cpu, k -> k.adamStep(p, gr, m1, v1, 0, np, 1e-4f, 0.9f, 0.95f, 1e-8f, 0.01f, true, 0.1f, 0.05f, 1f));
+        row("adamw step 16M params", reps, nat, cpu, k -> k.adamStep(p, gr, m1, v1, 0, 0, np, 1e-4f, 0.9f, 0.95f, 1e-8f, 0.01f, true, 0.1f, 0.05f, 1f));
         float[] q = rand(16 * 1024 * 64, r);
         RotaryTables t = RotaryTables.of(1024, 16, 10000);
         row("rotary fwd [16,1024,64] rd 16", reps, nat, cpu, k -> k.rotaryForward(q, 0, 16, 1024, 64, 16, t.cos(), t.sin()));

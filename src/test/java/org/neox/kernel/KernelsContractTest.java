@@ -517,8 +517,9 @@ abstract class KernelsContractTest {
                 v1[i] = Math.abs(v1[i]);
             }
             float[] p2 = p1.clone(), m2 = m1.clone(), v2 = v1.clone();
-            REF.adamStep(p1, g, m1, v1, 10, n - 20, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
-            k.adamStep(p2, g, m2, v2, 10, n - 20, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+            // moments at another offset than the parameters (ZeRO's partition of them)
+            REF.adamStep(p1, g, m1, v1, 10, 3, n - 20, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
+            k.adamStep(p2, g, m2, v2, 10, 3, n - 20, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, w, 0.19f, 0.0975f, 0.5f);
             close(p1, p2, 1e-6, "adam p");
             close(m1, m2, 1e-6, "adam m");
             close(v1, v2, 1e-6, "adam v");

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * The ownership rules of {@link ResidentKernels} (on the CPU backend's "device"), counted in bytes
  * moved: a buffer is uploaded once and then stays; {@code toHost} downloads only what the device
  * changed; {@code readToHost} reads a range and leaves the buffer to the kernels;
- * {@code toHostAfterReading} moves nothing; a reduction of a host-held buffer runs on the host.
+ * {@code toHostAfterReading} moves nothing; {@code toKernels} returns only a changed range; a
+ * reduction of a host-held buffer runs on the host.
  */
 class ResidentKernelsTest {
     private static final int N = 1000;
@@ -107,5 +108,51 @@ class ResidentKernelsTest {
         k.add(x, 0, x, 0, y, 0, N);
         assertEquals(4 * expected, k.sumOfSquares(y, 0, N), 1e-9 * expected);
         assertTraffic(k, 2L * 4 * N, 0); // y summed where it is, on the device
+    }
+
+    @Test
+    void toKernelsUploadsOnlyTheRangeTheHostChanged() {
+        ResidentKernels k = ResidentKernels.cpu(1, true);
+        float[] x = ramp();
+        float[] y = new float[N];
+        k.add(x, 0, x, 0, y, 0, N);
+        k.toHost(y);
+        y[500] = -1f;
+        y[501] = -2f;
+        k.toKernels(y, 500, 2);
+        assertTraffic(k, 2 * 4L * N + 8, 4L * N);
+        float[] z = new float[N];
+        k.add(y, 0, x, 0, z, 0, N);
+        k.toHost(z);
+        assertEquals(-1f + 250f, z[500]);
+        assertEquals(3 * 1.5f, z[3]); // untouched: y[3] + x[3] = 3 + 1.5
+    }
+
+    @Test
+    void toKernelsAfterALongerHostTenureUploadsTheWholeBufferLater() {
+        ResidentKernels k = ResidentKernels.cpu(1, true);
+        float[] x = ramp();
+        float[] y = new float[N];
+        k.add(x, 0, x, 0, y, 0, N);
+        k.toHost(y);
+        y[3] = 7f; // written outside the range named below...
+        k.toHost(y); // ...and handed over again: the device copy is no longer known current
+        k.toKernels(y, 500, 2);
+        float[] z = new float[N];
+        k.add(y, 0, x, 0, z, 0, N);
+        k.toHost(z);
+        assertEquals(7f + 1.5f, z[3]);
+    }
+
+    @Test
+    void aRangeThatHidesAnotherHostWriteIsCaughtInTheCheckedMode() {
+        ResidentKernels k = ResidentKernels.cpu(1, true);
+        float[] x = ramp();
+        float[] y = new float[N];
+        k.add(x, 0, x, 0, y, 0, N);
+        k.toHost(y);
+        y[3] = 7f;
+        k.toKernels(y, 500, 2); // a wrong promise: element 3 changed too
+        assertThrows(IllegalStateException.class, () -> k.add(y, 0, x, 0, x, 0, N));
     }
 }

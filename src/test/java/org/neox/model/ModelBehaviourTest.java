@@ -112,7 +112,7 @@ class ModelBehaviourTest {
                 }
                 float bc1 = (float) (1 - Math.pow(0.9, step));
                 float bc2 = (float) (1 - Math.pow(0.95, step));
-                k.adamStep(m.params(), m.grads(), mom, var, 0, mom.length, 3e-3f, 0.9f, 0.95f, 1e-8f, 0f, true, bc1, bc2, 1f);
+                k.adamStep(m.params(), m.grads(), mom, var, 0, 0, mom.length, 3e-3f, 0.9f, 0.95f, 1e-8f, 0f, true, bc1, bc2, 1f);
             }
             assertTrue(first > 3.0 && last < 0.3 * first, "loss " + first + " -> " + last);
         }

@@ -56,7 +56,7 @@ public final class ModelBenchmark {
                 long t0 = System.nanoTime();
                 m.zeroGrads();
                 float loss = m.forwardBackward(b, 1f, it);
-                k.adamStep(m.params(), m.grads(), mom, var, 0, mom.length, 1e-4f, 0.9f, 0.95f, 1e-8f, 0.01f, true, 0.1f, 0.05f, 1f);
+                k.adamStep(m.params(), m.grads(), mom, var, 0, 0, mom.length, 1e-4f, 0.9f, 0.95f, 1e-8f, 0.01f, true, 0.1f, 0.05f, 1f);
                 double s = (System.nanoTime() - t0) / 1e9;
                 double cpuS = (cpuNanos() - c0) / 1e9;
                 if (it >= 0) {

@@ -320,10 +320,10 @@ final class TimedKernels implements Kernels {
     }
 
     @Override
-    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int len, float lr, float b1, float b2,
+    public void adamStep(float[] p, float[] g, float[] m, float[] v, int off, int mOff, int len, float lr, float b1, float b2,
                          float eps, float wd, boolean w, float bc1, float bc2, float gs) {
         long t0 = t();
-        k.adamStep(p, g, m, v, off, len, lr, b1, b2, eps, wd, w, bc1, bc2, gs);
+        k.adamStep(p, g, m, v, off, mOff, len, lr, b1, b2, eps, wd, w, bc1, bc2, gs);
         ew("adamStep", t0);
     }
 }
