@@ -3,9 +3,29 @@ package org.neox.kernel;
 /**
  * The part of {@link Kernels} that every backend over the C table {@code nk_ops} maps the same
  * way: the table folds the full-square and triangle causal softmax into one entry with a
- * {@code triangle} flag, and rotary backward into rotary with sign −1 (the inverse rotation).
+ * {@code triangle} flag, and rotary backward into rotary with sign −1 (the inverse rotation);
+ * argument checks that must happen before native code sees the arguments.
  */
 abstract class NativeTableKernels implements Kernels {
+
+    /** {@code nk_ops.sgemm_batched}, with {@code count > 0} and non-negative strides. */
+    abstract void stridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                 float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
+                                 float beta, float[] c, int cOff, int ldc, int strideC, int count);
+
+    @Override
+    public final void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                         float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb,
+                                         int strideB, float beta, float[] c, int cOff, int ldc, int strideC, int count) {
+        if (count <= 0) {
+            return;
+        }
+        if (strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException("negative batch stride: " + strideA + ", " + strideB + ", " + strideC);
+        }
+        stridedBatched(transA, transB, m, n, k, alpha, a, aOff, lda, strideA, b, bOff, ldb, strideB, beta, c, cOff, ldc,
+                strideC, count);
+    }
 
     /** {@code nk_ops.rotary}: x rotated in place by {@code sign} (+1 forward, −1 backward); rd already checked. */
     abstract void rotary(float[] x, int xOff, int count, int seq, int headDim, int rd, float[] cos, float[] sin,

@@ -119,15 +119,9 @@ public final class ResidentKernels extends NativeTableKernels {
     }
 
     @Override
-    public void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                   float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
-                                   float beta, float[] c, int cOff, int ldc, int strideC, int count) {
-        if (count <= 0) {
-            return;
-        }
-        if (strideA < 0 || strideB < 0 || strideC < 0) {
-            throw new IllegalArgumentException("negative batch stride: " + strideA + ", " + strideB + ", " + strideC);
-        }
+    void stridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
+                        float beta, float[] c, int cOff, int ldc, int strideC, int count) {
         long pa = in(a, aOff, k > 0 ? (long) (count - 1) * strideA + (transA ? span(k, m, lda) : span(m, k, lda)) : 0, "a");
         long pb = in(b, bOff, k > 0 ? (long) (count - 1) * strideB + (transB ? span(n, k, ldb) : span(k, n, ldb)) : 0, "b");
         long pc = out(c, cOff, (long) (count - 1) * strideC + span(m, n, ldc), "c");
