@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,15 +18,9 @@ class ActivationCliTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = NeoxCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     private void writeConfig(String name, String activation) throws IOException {
         Path prefix = dir.resolve("data/tiny_text_document");
@@ -49,7 +42,7 @@ class ActivationCliTest {
     @Test
     void trainsWithGegluFromTheCommandLine() throws IOException {
         writeConfig("g.yml", "geglu");
-        assertEquals(0, run("train", "-d", dir.toString(), "g.yml"), err.toString());
+        assertEquals(0, cli.run("train", "-d", dir.toString(), "g.yml"), err.toString());
         List<String> lines = Files.readAllLines(dir.resolve("logs/metrics.jsonl"));
         assertEquals(3, lines.stream().filter(l -> l.contains("\"lm_loss\"") && !l.contains("\"split\"")).count(),
                 String.join("\n", lines));
@@ -58,7 +51,7 @@ class ActivationCliTest {
     @Test
     void unknownActivationIsOneErrorLineListingTheChoices() throws IOException {
         writeConfig("bad.yml", "gelu_new");
-        assertEquals(2, run("train", "-d", dir.toString(), "bad.yml"), err.toString());
+        assertEquals(2, cli.run("train", "-d", dir.toString(), "bad.yml"), err.toString());
         String e = err.toString().strip();
         assertEquals(1, e.lines().count(), e);
         assertTrue(e.startsWith("neox: error: ") && e.contains("activation") && e.contains("gelu_new")

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.kernel.KernelsFactory;
 import org.neox.kernel.NativeKernels;
-import picocli.CommandLine;
 
 /**
  * {@code neox check-kernels}: the device-resident path on the CPU "device" agrees with the heap
@@ -25,8 +23,9 @@ class CheckKernelsCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     @BeforeEach
     void config() throws IOException {
@@ -41,18 +40,11 @@ class CheckKernelsCommandTest {
                 """);
     }
 
-    private int run(String... args) {
-        CommandLine cl = NeoxCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
     @Test
     void residentKernelsAgreeWithTheHeapKernels() {
         String why = NativeKernels.unavailableReason();
         assumeTrue(why == null, "native kernels not loadable, skipping: " + why);
-        assertEquals(0, run("check-kernels", "-d", dir.toString(), "k.yml", "--kernels", "native-resident-checked",
+        assertEquals(0, cli.run("check-kernels", "-d", dir.toString(), "k.yml", "--kernels", "native-resident-checked",
                 "--baseline", "native", "--steps", "3", "--tolerance", "0"), out + "\n" + err);
         assertTrue(out.toString().contains("PASS: gradients and losses agree"), out.toString());
         assertEquals(3 + 5, out.toString().lines().filter(l -> !l.isBlank()).count() - 1, out.toString());
@@ -63,14 +55,14 @@ class CheckKernelsCommandTest {
         String why = NativeKernels.unavailableReason();
         assumeTrue(why == null, "native kernels not loadable, skipping: " + why);
         assumeTrue(System.getenv(KernelsFactory.OVERRIDE_ENV) == null, "NEOX_KERNELS makes both sides the same kernels");
-        assertEquals(1, run("check-kernels", "-d", dir.toString(), "k.yml", "--kernels", "java", "--baseline", "native",
+        assertEquals(1, cli.run("check-kernels", "-d", dir.toString(), "k.yml", "--kernels", "java", "--baseline", "native",
                 "--steps", "2", "--tolerance", "0"), out + "\n" + err);
         assertTrue(out.toString().contains("FAIL: gradients and losses do not agree"), out.toString());
     }
 
     @Test
     void badStepsAreOneErrorLine() {
-        assertEquals(2, run("check-kernels", "-d", dir.toString(), "k.yml", "--steps", "0"));
+        assertEquals(2, cli.run("check-kernels", "-d", dir.toString(), "k.yml", "--steps", "0"));
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().contains("--steps must be >= 1"), err.toString());
     }

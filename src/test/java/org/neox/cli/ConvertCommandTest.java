@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,15 +24,9 @@ class ConvertCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = NeoxCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     /** A one-layer h=4 rotary model, saved as iteration 2. */
     private Path tinyCheckpoint() {
@@ -63,11 +56,11 @@ class ConvertCommandTest {
     @Test
     void toHfAndFromHfRunFromTheCommandLine() throws Exception {
         Path save = tinyCheckpoint();
-        assertEquals(0, run("convert", "to-hf", "--checkpoint", save.toString(), "--output", dir.resolve("hf").toString(),
+        assertEquals(0, cli.run("convert", "to-hf", "--checkpoint", save.toString(), "--output", dir.resolve("hf").toString(),
                 "--dtype", "float16", "--eod-token-id", "3"), err.toString());
         assertTrue(out.toString().contains("16 tensors (float16)"), out.toString());
         assertTrue(Files.readString(dir.resolve("hf").resolve("config.json")).contains("\"eos_token_id\" : 3"));
-        assertEquals(0, run("convert", "from-hf", "--input", dir.resolve("hf").toString(),
+        assertEquals(0, cli.run("convert", "from-hf", "--input", dir.resolve("hf").toString(),
                 "--output", dir.resolve("back").toString()), err.toString());
         assertEquals(List.of(0L), new CheckpointStore(dir.resolve("back"), 0).availableSteps());
     }
@@ -75,13 +68,13 @@ class ConvertCommandTest {
     @Test
     void badInputsEndWithOneErrorLineAndExitTwo() throws Exception {
         Path save = tinyCheckpoint();
-        assertEquals(2, run("convert", "to-hf", "--checkpoint", save.toString(), "--iteration", "9",
+        assertEquals(2, cli.run("convert", "to-hf", "--checkpoint", save.toString(), "--iteration", "9",
                 "--output", dir.resolve("hf").toString()));
         assertTrue(err.toString().startsWith("neox: error: checkpoint ") && err.toString().contains("[2]"), err.toString());
         assertEquals(1, err.toString().lines().count());
-        assertEquals(2, run("convert", "to-hf", "--checkpoint", save.toString(), "--dtype", "int8",
+        assertEquals(2, cli.run("convert", "to-hf", "--checkpoint", save.toString(), "--dtype", "int8",
                 "--output", dir.resolve("hf").toString()));
-        assertEquals(2, run("convert", "from-hf", "--input", dir.resolve("nothing").toString(),
+        assertEquals(2, cli.run("convert", "from-hf", "--input", dir.resolve("nothing").toString(),
                 "--output", dir.resolve("o").toString()));
         assertTrue(err.toString().contains("does not exist"), err.toString());
     }

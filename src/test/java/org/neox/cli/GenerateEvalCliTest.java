@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,22 +13,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.data.EmbeddedCorpus;
-import picocli.CommandLine;
 
 /** {@code neox train} then {@code neox generate} and {@code neox eval} on its checkpoint. */
 class GenerateEvalCliTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = NeoxCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     @Test
     void generateAndEvalATrainedCheckpoint() throws IOException {
@@ -51,9 +43,9 @@ class GenerateEvalCliTest {
                 {"load": "%s", "text_gen_type": "unconditional", "num_samples": 2, "maximum_tokens": 5,
                  "temperature": 0.7, "top_p": 0.9}
                 """.formatted(dir.resolve("ckpt")));
-        assertEquals(0, run("train", "-d", dir.toString(), "m.yml"), err.toString());
+        assertEquals(0, cli.run("train", "-d", dir.toString(), "m.yml"), err.toString());
         Path samples = dir.resolve("samples.jsonl");
-        assertEquals(0, run("generate", "-d", dir.toString(), "m.yml", "gen.yml", "--iteration", "1",
+        assertEquals(0, cli.run("generate", "-d", dir.toString(), "m.yml", "gen.yml", "--iteration", "1",
                 "-o", samples.toString()), err.toString());
         List<String> lines = Files.readAllLines(samples);
         assertEquals(2, lines.size());
@@ -61,7 +53,7 @@ class GenerateEvalCliTest {
         JsonNode rec = new ObjectMapper().readTree(lines.get(0));
         assertTrue(rec.get("length").asInt() >= 1 && rec.get("length").asInt() <= 5, lines.get(0));
         out.getBuffer().setLength(0);
-        assertEquals(0, run("eval", "-d", dir.toString(), "m.yml", "gen.yml", "--data", prefix.toString(),
+        assertEquals(0, cli.run("eval", "-d", dir.toString(), "m.yml", "gen.yml", "--data", prefix.toString(),
                 "--limit", "2", "--output", "-"), err.toString());
         String json = out.toString().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
         JsonNode res = new ObjectMapper().readTree(json);
@@ -76,10 +68,10 @@ class GenerateEvalCliTest {
                  "max-position-embeddings": 16, "tokenizer-type": "CharLevelTokenizer",
                  "train_micro_batch_size_per_gpu": 1}
                 """);
-        assertEquals(2, run("generate", "-d", dir.toString(), "m.yml"));
+        assertEquals(2, cli.run("generate", "-d", dir.toString(), "m.yml"));
         assertTrue(err.toString().startsWith("neox: error: load is not set"), err.toString());
         err.getBuffer().setLength(0);
-        assertEquals(2, run("eval", "-d", dir.toString(), "m.yml", "--set", "load=" + dir.resolve("none")));
+        assertEquals(2, cli.run("eval", "-d", dir.toString(), "m.yml", "--set", "load=" + dir.resolve("none")));
         assertTrue(err.toString().startsWith("neox: error: nothing to evaluate"), err.toString());
     }
 }

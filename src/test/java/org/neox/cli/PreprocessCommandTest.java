@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.Zstd;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,21 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.SharedAssets;
 import org.neox.data.MMapIndexedDataset;
-import picocli.CommandLine;
 
 class PreprocessCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = NeoxCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     @Test
     void charLevelJsonlZstAndTxtInOrder() throws Exception {
@@ -40,7 +32,7 @@ class PreprocessCommandTest {
         Path c = dir.resolve("c.txt");
         Files.writeString(c, "xyz");
         Path prefix = dir.resolve("out/corpus");
-        int rc = run("preprocess", "--input", a + "," + b + "," + c, "--output-prefix", prefix.toString(),
+        int rc = cli.run("preprocess", "--input", a + "," + b + "," + c, "--output-prefix", prefix.toString(),
                 "--tokenizer-type", "CharLevelTokenizer", "--append-eod", "--workers", "2", "--log-interval", "1");
         assertEquals(0, rc, err.toString());
         assertTrue(out.toString().contains("docs/s") && out.toString().contains("MB/s")
@@ -60,7 +52,7 @@ class PreprocessCommandTest {
         Path in = Files.createDirectories(dir.resolve("in"));
         Files.writeString(in.resolve("2.jsonl"), "{\"title\": \"T2\", \"body\": \"b2\"}\n");
         Files.writeString(in.resolve("1.jsonl"), "{\"title\": \"T1\", \"body\": \"b1\"}\n");
-        assertEquals(0, run("preprocess", "--input", in.toString(), "--output-prefix", dir.resolve("k").toString(),
+        assertEquals(0, cli.run("preprocess", "--input", in.toString(), "--output-prefix", dir.resolve("k").toString(),
                 "--tokenizer-type", "CharLevelTokenizer", "--jsonl-keys", "title", "body"), err.toString());
         MMapIndexedDataset titles = MMapIndexedDataset.open(dir.resolve("k_title_document"));
         MMapIndexedDataset bodies = MMapIndexedDataset.open(dir.resolve("k_body_document"));
@@ -73,7 +65,7 @@ class PreprocessCommandTest {
     void malformedLineNamesFileAndLineAndLeavesNothing() throws Exception {
         Path a = dir.resolve("bad.jsonl");
         Files.writeString(a, "{\"text\": \"ok\"}\n{\"text\": \"ok\"}\n{\"text\": oops}\n");
-        int rc = run("preprocess", "--input", a.toString(), "--output-prefix", dir.resolve("o").toString(),
+        int rc = cli.run("preprocess", "--input", a.toString(), "--output-prefix", dir.resolve("o").toString(),
                 "--tokenizer-type", "CharLevelTokenizer");
         assertEquals(2, rc);
         assertTrue(err.toString().contains("bad.jsonl:3: malformed JSON"), err.toString());
@@ -86,10 +78,10 @@ class PreprocessCommandTest {
     void missingKeyAndUnknownTokenizerAreUserErrors() throws Exception {
         Path a = dir.resolve("a.jsonl");
         Files.writeString(a, "{\"text\": \"ok\"}\n");
-        assertEquals(2, run("preprocess", "--input", a.toString(), "--output-prefix", dir.resolve("o").toString(),
+        assertEquals(2, cli.run("preprocess", "--input", a.toString(), "--output-prefix", dir.resolve("o").toString(),
                 "--tokenizer-type", "CharLevelTokenizer", "--jsonl-keys", "body"));
         assertTrue(err.toString().contains("a.jsonl:1: no string or list value for key 'body'"), err.toString());
-        assertEquals(2, run("preprocess", "--input", a.toString(), "--output-prefix", "o",
+        assertEquals(2, cli.run("preprocess", "--input", a.toString(), "--output-prefix", "o",
                 "--tokenizer-type", "GPT2BPETokenizer"));
         assertTrue(err.toString().contains("--vocab-file"), err.toString());
     }
@@ -101,7 +93,7 @@ class PreprocessCommandTest {
         Path merges = SharedAssets.require("tokenizer/gpt2-merges.txt");
         Path input = SharedAssets.require("data/sample.jsonl");
         for (int w : new int[] {1, 3}) {
-            assertEquals(0, run("preprocess", "--input", input.toString(), "--output-prefix",
+            assertEquals(0, cli.run("preprocess", "--input", input.toString(), "--output-prefix",
                     dir.resolve("w" + w).toString(), "--tokenizer-type", "gpt2bpetokenizer", "--vocab-file",
                     vocab.toString(), "--merge-file", merges.toString(), "--append-eod", "--workers", "" + w), err.toString());
         }
