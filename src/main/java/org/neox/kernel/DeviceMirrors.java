@@ -63,7 +63,7 @@ final class DeviceMirrors {
      * writes) {@code host[off, off+len)}; uploads the array first when the host owns it.
      */
     synchronized long use(float[] host, int off, long len, boolean written, String what) {
-        NativeKernels.need(host, off, len, what);
+        NativeRanges.need(host, off, len, what);
         Mirror m = mirrorOf(host);
         if (m.owner == Owner.HOST) {
             device.upload(host, 0, m.address, host.length);
@@ -142,7 +142,7 @@ final class DeviceMirrors {
 
     /** {@link Kernels#toKernels}: uploads only the changed range when the rest of the device copy is current. */
     synchronized void toKernels(float[] host, int off, int len) {
-        NativeKernels.need(host, off, len, "host range");
+        NativeRanges.need(host, off, len, "host range");
         Mirror m = find(host);
         if (m == null || m.owner != Owner.HOST || !m.deviceWasCurrent) {
             return;
@@ -156,7 +156,7 @@ final class DeviceMirrors {
 
     /** {@link Kernels#readToHost}: downloads the range when the device owns {@code host}; ownership stays. */
     synchronized void readToHost(float[] host, int off, int len) {
-        NativeKernels.need(host, off, len, "host range");
+        NativeRanges.need(host, off, len, "host range");
         Mirror m = find(host);
         if (m != null && m.owner == Owner.DEVICE && len > 0) {
             device.download(m.address + 4L * off, host, off, len);

@@ -14,14 +14,27 @@ final class NativeDevice {
         this.name = NativeKernels.nDevName(handle);
     }
 
-    /** The CPU backend as a device ({@code threads}: OpenMP threads, 0 keeps the default). */
+    /**
+     * The native CPU backend as a device ({@code threads}: OpenMP threads, 0 keeps the default):
+     * its memory is 64-byte aligned host memory, its kernels those of {@link NativeKernels#cpu}.
+     *
+     * @throws IllegalStateException with the reason when the library cannot be loaded
+     */
     static NativeDevice cpu(int threads) {
-        return new NativeDevice(NativeKernels.deviceCpu(threads));
+        NativeKernels.ensureLoaded();
+        return new NativeDevice(NativeKernels.nDevInitCpu(NativeLibrary.locate(NativeLibrary.CPU).toString(), threads));
     }
 
-    /** GPU {@code device} of the CUDA backend; IllegalStateException with the reason when there is none. */
+    /**
+     * The CUDA backend as a device on GPU {@code device}: cudaMalloc'd memory, kernels queued on
+     * one stream without staging. One GPU per process.
+     *
+     * @throws IllegalStateException with the reason (naming the GPU) when the CUDA library or the GPU is missing
+     */
     static NativeDevice cuda(int device) {
-        return new NativeDevice(NativeKernels.deviceCuda(device));
+        NativeKernels.ensureLoaded();
+        return new NativeDevice(NativeLibrary.onGpu(device,
+                () -> NativeKernels.nDevInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device)));
     }
 
     long alloc(long bytes) {

@@ -1,7 +1,10 @@
 package org.neox.kernel;
 
+import static org.neox.kernel.NativeRanges.checkLabels;
+import static org.neox.kernel.NativeRanges.need;
+import static org.neox.kernel.NativeRanges.span;
+
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * {@link Kernels} through the native library ({@code src/main/native}): the AVX2/FMA + OpenMP CPU
@@ -55,39 +58,8 @@ public final class NativeKernels extends NativeTableKernels {
      */
     public static NativeKernels cuda(int device) {
         ensureLoaded();
-        return new NativeKernels(onGpu(device,
+        return new NativeKernels(NativeLibrary.onGpu(device,
                 () -> nInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device)));
-    }
-
-    /**
-     * The native CPU backend as a device ({@code nk_device*} handle for the {@code nDev*}/{@code d*}
-     * methods): its memory is 64-byte aligned host memory, its kernels those of {@link #cpu}.
-     *
-     * @throws IllegalStateException with the reason when the library cannot be loaded
-     */
-    static long deviceCpu(int threads) {
-        ensureLoaded();
-        return nDevInitCpu(NativeLibrary.locate(NativeLibrary.CPU).toString(), threads);
-    }
-
-    /**
-     * The CUDA backend as a device on GPU {@code device}: cudaMalloc'd memory, kernels queued on
-     * one stream without staging. One GPU per process.
-     *
-     * @throws IllegalStateException with the reason when the CUDA library or the GPU is missing
-     */
-    static long deviceCuda(int device) {
-        ensureLoaded();
-        return onGpu(device, () -> nDevInitCuda(NativeLibrary.locate(NativeLibrary.CUDA).toString(), device));
-    }
-
-    /** Runs a CUDA initialisation, naming the GPU in its failure ("GPU 3: no CUDA-capable device"). */
-    private static long onGpu(int device, java.util.function.LongSupplier init) {
-        try {
-            return init.getAsLong();
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("GPU " + device + ": " + e.getMessage(), e);
-        }
     }
 
     /** Null when the native CPU backend loads, else why not (for a skip message or a log line). */
@@ -100,7 +72,7 @@ public final class NativeKernels extends NativeTableKernels {
         }
     }
 
-    private static void ensureLoaded() {
+    static void ensureLoaded() {
         synchronized (LOCK) {
             if (!loaded && loadError == null) {
                 try {
@@ -114,27 +86,6 @@ public final class NativeKernels extends NativeTableKernels {
                 throw new IllegalStateException("native kernels unavailable: " + loadError);
             }
         }
-    }
-
-    /** Throws unless {@code [off, off + len)} lies inside {@code a} (nothing to check when len <= 0). */
-    static void need(float[] a, int off, long len, String what) {
-        Objects.requireNonNull(a, what);
-        if (len > 0 && (off < 0 || off + len > a.length)) {
-            throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside float[" + a.length + "]");
-        }
-    }
-
-    /** As {@link #need(float[], int, long, String)} for int arrays. */
-    static void need(int[] a, int off, long len, String what) {
-        Objects.requireNonNull(a, what);
-        if (len > 0 && (off < 0 || off + len > a.length)) {
-            throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside int[" + a.length + "]");
-        }
-    }
-
-    /** Elements spanned by a row-major [rows, cols] matrix with row stride ld. */
-    static long span(int rows, int cols, int ld) {
-        return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
     }
 
     @Override
@@ -441,20 +392,6 @@ public final class NativeKernels extends NativeTableKernels {
         need(dloss, 0, rows, "dloss");
         need(loss, 0, rows, "loss");
         nXentFused(h, logits, lOff, labels, labOff, dloss, loss, rows, vocab);
-    }
-
-    /**
-     * Labels index logits in native code: out-of-range labels must throw, not corrupt memory
-     * (device callers run it on the host copy before uploading the labels).
-     */
-    static void checkLabels(int[] labels, int labOff, int rows, int vocab) {
-        need(labels, labOff, rows, "labels");
-        for (int r = 0; r < rows; r++) {
-            int l = labels[labOff + r];
-            if (l < 0 || l >= vocab) {
-                throw new IndexOutOfBoundsException("label " + l + " at row " + r + " outside vocab " + vocab);
-            }
-        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Finds the native kernel libraries packaged in the jar under
@@ -69,6 +70,15 @@ final class NativeLibrary {
             return tmp;
         } catch (IOException e) {
             throw new IllegalStateException("cannot extract " + resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a CUDA initialisation, naming the GPU in its failure ("GPU 3: no CUDA-capable device"). */
+    static long onGpu(int device, LongSupplier init) {
+        try {
+            return init.getAsLong();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("GPU " + device + ": " + e.getMessage(), e);
         }
     }
 }

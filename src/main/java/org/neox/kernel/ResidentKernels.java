@@ -92,7 +92,7 @@ public final class ResidentKernels extends NativeTableKernels {
     }
 
     private synchronized long ints(int[] a, int off, int n) {
-        NativeKernels.need(a, off, n, "ints");
+        NativeRanges.need(a, off, n, "ints");
         if (intsCapacity < n) {
             if (intsCapacity > 0) {
                 device.free(ints);
@@ -105,7 +105,7 @@ public final class ResidentKernels extends NativeTableKernels {
     }
 
     private static long span(int rows, int cols, int ld) {
-        return NativeKernels.span(rows, cols, ld);
+        return NativeRanges.span(rows, cols, ld);
     }
 
     @Override
@@ -329,7 +329,7 @@ public final class ResidentKernels extends NativeTableKernels {
     @Override
     public void crossEntropyForward(float[] logits, int lOff, int[] labels, int labOff, float[] loss, float[] lse,
                                     int rows, int vocab) {
-        NativeKernels.checkLabels(labels, labOff, rows, vocab);
+        NativeRanges.checkLabels(labels, labOff, rows, vocab);
         long pl = in(logits, lOff, (long) rows * vocab, "logits");
         NativeKernels.dXentFwd(device.handle, pl, ints(labels, labOff, rows), out(loss, 0, rows, "loss"),
                 out(lse, 0, rows, "lse"), rows, vocab);
@@ -338,7 +338,7 @@ public final class ResidentKernels extends NativeTableKernels {
     @Override
     public void crossEntropyBackward(float[] logits, int lOff, int[] labels, int labOff, float[] lse, float[] dloss,
                                      int rows, int vocab) {
-        NativeKernels.checkLabels(labels, labOff, rows, vocab);
+        NativeRanges.checkLabels(labels, labOff, rows, vocab);
         long pse = in(lse, 0, rows, "lse");
         long pd = in(dloss, 0, rows, "dloss");
         NativeKernels.dXentBwd(device.handle, out(logits, lOff, (long) rows * vocab, "logits"),
@@ -348,7 +348,7 @@ public final class ResidentKernels extends NativeTableKernels {
     @Override
     public void crossEntropyFused(float[] logits, int lOff, int[] labels, int labOff, float[] dloss, float[] loss,
                                   int rows, int vocab) {
-        NativeKernels.checkLabels(labels, labOff, rows, vocab);
+        NativeRanges.checkLabels(labels, labOff, rows, vocab);
         long pd = in(dloss, 0, rows, "dloss");
         NativeKernels.dXentFused(device.handle, out(logits, lOff, (long) rows * vocab, "logits"),
                 ints(labels, labOff, rows), pd, out(loss, 0, rows, "loss"), rows, vocab);

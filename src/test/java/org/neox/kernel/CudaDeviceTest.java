@@ -14,7 +14,7 @@ class CudaDeviceTest extends DeviceContractTest {
         String why = null;
         long dev = 0;
         try {
-            dev = NativeKernels.deviceCuda(0);
+            dev = NativeDevice.cuda(0).handle;
         } catch (IllegalStateException | UnsatisfiedLinkError e) {
             why = e.getMessage();
         }

@@ -17,7 +17,7 @@ class NativeDeviceTest extends DeviceContractTest {
 
     @Override
     long device() {
-        return NativeKernels.deviceCpu(2);
+        return NativeDevice.cpu(2).handle;
     }
 
     @Override
@@ -60,7 +60,7 @@ class NativeDeviceTest extends DeviceContractTest {
     void cudaDeviceWithoutAGpuThrowsWithAReason() {
         long cuda;
         try {
-            cuda = NativeKernels.deviceCuda(0);
+            cuda = NativeDevice.cuda(0).handle;
         } catch (IllegalStateException e) {
             assertFalse(e.getMessage() == null || e.getMessage().isBlank(), "no reason given");
             return;
