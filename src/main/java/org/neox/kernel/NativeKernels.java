@@ -24,7 +24,8 @@ import java.nio.file.Path;
  * order, every (array, offset) pair replaced by one address (int labels and tokens too). They
  * check nothing (the caller owns the addresses: labels must be validated before the upload), and
  * throw {@link IllegalStateException} {@code "<device>: <op>: <message>"} when the device reports
- * a failure. {@link #deviceCpu} (host memory: testable anywhere) and {@link #deviceCuda} open them.
+ * a failure. {@link NativeDevice#cpu} (host memory: testable anywhere) and {@link NativeDevice#cuda}
+ * open them.
  */
 public final class NativeKernels extends NativeTableKernels {
     private static final Object LOCK = new Object();
