@@ -336,9 +336,10 @@ public interface Kernels {
     }
 
     /**
-     * {@link #toHost} without the transfer, after the caller has read every element of
-     * {@code buffer} with {@link #readToHost} (in pieces) since kernels last wrote it, so that
-     * host changes made meanwhile (e.g. reduced gradient ranges) are not overwritten.
+     * {@link #toHost} without the transfer, when the host copy is already current: the caller has
+     * read with {@link #readToHost} (in pieces) every element kernels wrote since the host last
+     * held the buffer, or overwrites the rest itself (ZeRO's all-gather), so that host changes made
+     * meanwhile (e.g. reduced gradient ranges) are not overwritten by a download.
      */
     default void toHostAfterReading(float[] buffer) {
     }

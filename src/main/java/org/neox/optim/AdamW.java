@@ -4,7 +4,7 @@ import java.util.List;
 import org.neox.kernel.Kernels;
 
 /**
- * Adam with fp32 master weights on flat heap buffers, the arithmetic of apex's
+ * Adam with fp32 master weights on flat buffers, the arithmetic of apex's
  * {@code multi_tensor_adam.cu} (DeepSpeed FusedAdam is the same): per element, in float,
  * <pre>
  *   g  = grad · gradScale              (unscale and clip fused in; 1 when neither applies)
@@ -16,7 +16,7 @@ import org.neox.kernel.Kernels;
  *   p -= lr·u
  * </pre>
  * with {@code bc1 = 1−β1^t}, {@code bc2 = 1−β2^t} (both 1 without bias correction). Weight decay
- * applies only to ranges flagged for it (spec §5.8). One fused pass over each range.
+ * applies only to ranges flagged for it (spec §5.8). One fused {@code Kernels.adamStep} per range.
  *
  * <p>The step count {@code t} is the optimizer's only state besides the moments; it is part of a
  * checkpoint ({@link #stepCount()}, {@link #restoreStepCount(int)}).
@@ -46,14 +46,15 @@ public final class AdamW {
     }
 
     /**
-     * One update of every range; all four buffers share the same indexing (unsharded case).
-     * Advances the step count.
+     * One update of every range on {@code kernels}; all four buffers share the same indexing
+     * (unsharded case). Advances the step count.
      */
-    public void step(float[] params, float[] grads, float[] expAvg, float[] expAvgSq,
+    public void step(Kernels kernels, float[] params, float[] grads, float[] expAvg, float[] expAvgSq,
                      List<ParamRange> ranges, double lr, float gradScale) {
         beginStep();
         for (ParamRange r : ranges) {
-            update(params, grads, r.offset(), expAvg, expAvgSq, r.offset(), r.length(), r.weightDecay(), lr, gradScale);
+            update(kernels, params, grads, r.offset(), expAvg, expAvgSq, r.offset(), r.length(), r.weightDecay(), lr,
+                    gradScale);
         }
     }
 
@@ -64,40 +65,9 @@ public final class AdamW {
 
     /**
      * Updates {@code params[pgOff, pgOff+len)} from {@code grads} at the same offsets, with the
-     * moments at {@code expAvg/expAvgSq[mOff, mOff+len)} (ZeRO keeps only its partition of them).
-     * Uses the step count set by the last {@link #beginStep()}.
-     */
-    public void update(float[] params, float[] grads, int pgOff, float[] expAvg, float[] expAvgSq, int mOff,
-                       int len, boolean decay, double lr, float gradScale) {
-        final float beta1 = (float) config.beta1();
-        final float beta2 = (float) config.beta2();
-        final float oneMinusBeta1 = 1f - beta1;  // in float, as the CUDA kernel computes it
-        final float oneMinusBeta2 = 1f - beta2;
-        final float bc1 = biasCorrection1();
-        final float bc2 = biasCorrection2();
-        final float eps = (float) config.eps();
-        final float lrF = (float) lr;
-        final float wd = decay ? (float) config.weightDecay() : 0f;
-        final float l2 = config.decoupled() ? 0f : wd;
-        final float decoupledWd = config.decoupled() ? wd : 0f;
-        final int shift = mOff - pgOff;
-        for (int i = pgOff, end = pgOff + len; i < end; i++) {
-            float p = params[i];
-            float g = grads[i] * gradScale + l2 * p;
-            int j = i + shift;
-            float m = beta1 * expAvg[j] + oneMinusBeta1 * g;
-            float v = beta2 * expAvgSq[j] + oneMinusBeta2 * g * g;
-            expAvg[j] = m;
-            expAvgSq[j] = v;
-            float denom = (float) Math.sqrt(v / bc2) + eps;
-            float u = (m / bc1) / denom + decoupledWd * p;
-            params[i] = p - lrF * u;
-        }
-    }
-
-    /**
-     * {@link #update} as one {@link Kernels#adamStep} on the buffers where the kernels hold them
-     * (on a device, nothing crosses to the host).
+     * moments at {@code expAvg/expAvgSq[mOff, mOff+len)} (ZeRO keeps only its partition of them),
+     * as one {@link Kernels#adamStep} on the buffers where the kernels hold them (on a device,
+     * nothing crosses to the host). Uses the step count set by the last {@link #beginStep()}.
      */
     public void update(Kernels kernels, float[] params, float[] grads, int pgOff, float[] expAvg, float[] expAvgSq,
                        int mOff, int len, boolean decay, double lr, float gradScale) {

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.neox.kernel.CpuKernels;
+import org.neox.kernel.Kernels;
 
 /** AdamW against a double-precision reference in the textbook form (decay applied as its own term). */
 class AdamWTest {
+    /** The float kernels: the arithmetic under test is float, as on every backend. */
+    private static final Kernels KERNELS = new CpuKernels(1);
+
     private static final int N = 300;
     /** Ranges with a gap [200, 220) that must stay untouched. */
     private static final List<ParamRange> RANGES = List.of(
@@ -62,7 +67,7 @@ class AdamWTest {
                 gd[i] = g[i];
             }
             double lr = 1e-3 * t;
-            adam.step(p, g, m, v, RANGES, lr, gradScale);
+            adam.step(KERNELS, p, g, m, v, RANGES, lr, gradScale);
             referenceStep(pd, gd, md, vd, t, c, lr, gradScale);
         }
         assertEquals(6, adam.stepCount());
@@ -95,7 +100,7 @@ class AdamWTest {
         float[] g = new float[N];
         java.util.Arrays.fill(p, 3f);
         java.util.Arrays.fill(g, 1f);
-        new AdamW(AdamConfig.fusedAdamDefaults(0.1)).step(p, g, new float[N], new float[N], RANGES, 0.1, 1f);
+        new AdamW(AdamConfig.fusedAdamDefaults(0.1)).step(KERNELS, p, g, new float[N], new float[N], RANGES, 0.1, 1f);
         for (int i = 200; i < 220; i++) {
             assertEquals(3f, p[i]);
         }
