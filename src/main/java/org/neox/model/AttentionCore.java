@@ -27,6 +27,11 @@ import org.neox.kernel.RotaryTables;
  * Attention dropout runs on the same blocks only ({@code [i0, i1) × [0, i1)}), with the counters
  * the full-square call would use, so the kept entries are identical and the untouched rest is
  * never read.
+ *
+ * <p>Sparse layers ({@link BlockLayout}) add an additive mask {@code [maskHeads, s, s]} (0 or
+ * {@link BlockLayout#MASKED}) to the scores before the softmax: the masked probabilities come out
+ * as exact zeros, and so do their gradients, which is DeepSpeed's block-sparse attention computed
+ * densely (same numbers, no saving in work).
  */
 final class AttentionCore {
     /** Query rows per triangle block: 128 for long sequences, a quarter of short ones (tests). */
@@ -39,6 +44,9 @@ final class AttentionCore {
     private final RotaryTables rotary;
     /** ALiBi slopes of this rank's heads, or null */
     private final float[] alibi;
+    /** the sparse layout's additive score mask [maskHeads, s, s], or null */
+    private final float[] mask;
+    private final int maskHeads;
     /** alpha of the score GEMM and of the dq/dk GEMMs */
     private final float qkAlpha;
     /** scale the softmax kernels apply */
@@ -47,11 +55,14 @@ final class AttentionCore {
     private final float dropout;
     private final int blk;
 
-    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, boolean triangle, float attentionDropout) {
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, float[] scoreMask, boolean triangle,
+                  float attentionDropout) {
         this.k = k;
         this.d = d;
         this.rotary = rotary;
         this.alibi = alibiSlopes;
+        this.mask = scoreMask;
+        this.maskHeads = scoreMask == null ? 0 : scoreMask.length / (d.seq() * d.seq());
         float norm = (float) (1.0 / Math.sqrt(d.headDim()));
         this.qkAlpha = alibiSlopes != null ? norm : 1f;
         this.scale = alibiSlopes != null ? 1f : norm;
@@ -75,11 +86,13 @@ final class AttentionCore {
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, qkAlpha, c.q, i0 * hd, hd, s * hd,
                     c.k, 0, hd, s * hd, 0f, c.probs, i0 * s, s, s * s, n));
             addAlibi(c.probs);
+            addMask(c.probs);
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(c.probs, 0, n, s, blk);
         } else {
             k.gemmBatched(false, true, s, s, hd, qkAlpha, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
             addAlibi(c.probs);
+            addMask(c.probs);
             k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
         }
         if (train && dropout > 0f) {
@@ -152,6 +165,18 @@ final class AttentionCore {
     private void addAlibi(float[] scores) {
         if (alibi != null) {
             k.alibiBias(scores, 0, d.count(), d.seq(), d.seq(), 0, alibi, 0, alibi.length);
+        }
+    }
+
+    /** Scores {@code [count, s, s]} += the sparse layout's mask of each matrix's head (no-op when dense). */
+    private void addMask(float[] scores) {
+        if (mask == null) {
+            return;
+        }
+        int ss = d.seq() * d.seq();
+        for (int m = 0; m < d.count(); m++) {
+            int head = maskHeads == 1 ? 0 : m % d.headsLocal();
+            k.add(scores, m * ss, mask, head * ss, scores, m * ss, ss);
         }
     }
 

@@ -38,6 +38,8 @@ public final class InferenceSession {
     private final Norm norm;
     private final NormParams finalNorm;
     private final LayerParams[] layers;
+    /** per layer: the sparse block layout, or null */
+    private final BlockLayout[] layouts;
     private Buffers buf;
     private float[] scores = new float[0];
 
@@ -69,7 +71,9 @@ public final class InferenceSession {
                 RotaryTables.rotaryDims(hd, spec.rotaryPct()), spec.rotaryEmbBase()) : null;
         this.alibi = spec.posEmb() == PosEmb.ALIBI ? Alibi.rankSlopes(heads, 1, 0) : null;
         this.layers = new LayerParams[spec.numLayers()];
+        this.layouts = new BlockLayout[spec.numLayers()];
         for (int i = 0; i < layers.length; i++) {
+            layouts[i] = model.sparseLayout(i);
             String pre = "sequential." + ModelSpec.layerSpecIndex(i) + ".";
             layers[i] = new LayerParams(normParams(views, pre + "input_layernorm"),
                     require(views, pre + "attention.query_key_value.weight").offset(),
@@ -110,7 +114,7 @@ public final class InferenceSession {
         Buffers b = buffers(n, pos0 + n);
         embed(tokens, off, n, pos0, b.x);
         for (int i = 0; i < layers.length; i++) {
-            layer(layers[i], cache.keys[i], cache.values[i], cache.capacity, pos0, n, b);
+            layer(i, cache.keys[i], cache.values[i], cache.capacity, pos0, n, b);
         }
         cache.advance(n);
         int first = allRows ? 0 : n - 1;
@@ -137,10 +141,11 @@ public final class InferenceSession {
     }
 
     /** One transformer layer on {@code b.x [n, h]} in place (spec §5.3–5.5, eval mode). */
-    private void layer(LayerParams lp, float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
+    private void layer(int i, float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
+        LayerParams lp = layers[i];
         applyNorm(lp.ln1, b.x, 0, b.ln, n, b);
         linear(b.ln, n, h, 3 * h, lp.qkvW, lp.qkvB, b.qkv);
-        attention(kc, vc, cap, pos0, n, b);
+        attention(spec.attentionConfig().get(i).addsAlibi() ? alibi : null, layouts[i], kc, vc, cap, pos0, n, b);
         linear(b.ctx, n, h, h, lp.denseW, lp.denseB, b.attnOut);
         float[] mlpIn;
         if (spec.gptJResidual()) {
@@ -171,9 +176,11 @@ public final class InferenceSession {
     /**
      * Splits the head-interleaved {@code qkv [n, heads·3·hd]} into {@code q, k, v [heads, n, hd]},
      * rotates q and k at their absolute positions, appends k and v to the cache, then
-     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi], causal)·V} over all cached positions → {@code b.ctx [n, h]}.
+     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi], causal [and sparse layout])·V} over all cached
+     * positions → {@code b.ctx [n, h]}.
      */
-    private void attention(float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
+    private void attention(float[] slopes, BlockLayout layout, float[] kc, float[] vc, int cap, int pos0, int n,
+                           Buffers b) {
         float[][] parts = {b.q, b.kNew, b.vNew};
         for (int part = 0; part < 3; part++) {
             // qkv [t, head·3hd + part·hd + j] → part [head, t, j]
@@ -191,16 +198,16 @@ public final class InferenceSession {
         k.copy3d(b.vNew, 0, vc, pos0 * hd, 1, heads, n * hd, 0, n * hd, 0, cap * hd);
         int len = pos0 + n;
         float norm = (float) (1.0 / Math.sqrt(hd));
-        if (alibi != null) {
+        if (slopes != null) {
             // GPT-NeoX's order: scaled scores, + bias −slope·(i−j) at absolute query position i, softmax
             k.gemmBatched(false, true, n, len, hd, norm, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
-            k.alibiBias(scores, 0, heads, n, len, pos0, alibi, 0, heads);
+            k.alibiBias(scores, 0, heads, n, len, pos0, slopes, 0, heads);
             k.toHost(scores);
-            maskedSoftmax(scores, heads, n, len, pos0, 1f);
+            maskedSoftmax(scores, heads, n, len, pos0, 1f, layout);
         } else {
             k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
             k.toHost(scores);
-            maskedSoftmax(scores, heads, n, len, pos0, norm);
+            maskedSoftmax(scores, heads, n, len, pos0, norm, layout);
         }
         k.gemmBatched(false, false, n, hd, len, 1f, scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
         // [head, t, j] → ctx [t, head·hd + j]
@@ -208,29 +215,32 @@ public final class InferenceSession {
     }
 
     /**
-     * Row t of each head (absolute position pos0 + t) sees keys {@code [0, pos0 + t]}: softmax of
-     * the scaled scores there, exact zeros beyond (what the −10000 mask gives in float).
+     * Row t of each head (absolute position pos0 + t) sees keys {@code [0, pos0 + t]} (those the
+     * sparse layout keeps, when there is one): softmax of the scaled scores there, exact zeros
+     * elsewhere (what the −10000 mask gives in float, and what DeepSpeed's skipped blocks give).
      */
-    private static void maskedSoftmax(float[] s, int count, int n, int len, int pos0, float scale) {
+    private static void maskedSoftmax(float[] s, int count, int n, int len, int pos0, float scale, BlockLayout layout) {
         for (int c = 0; c < count; c++) {
             for (int t = 0; t < n; t++) {
                 int o = (c * n + t) * len;
-                int valid = pos0 + t + 1;
+                int q = pos0 + t;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < valid; j++) {
-                    max = Math.max(max, s[o + j] * scale);
+                for (int j = 0; j <= q; j++) {
+                    if (layout == null || layout.keeps(c, q, j)) {
+                        max = Math.max(max, s[o + j] * scale);
+                    }
                 }
                 double sum = 0;
-                for (int j = 0; j < valid; j++) {
-                    float e = (float) Math.exp(s[o + j] * scale - max);
+                for (int j = 0; j <= q; j++) {
+                    float e = layout == null || layout.keeps(c, q, j) ? (float) Math.exp(s[o + j] * scale - max) : 0f;
                     s[o + j] = e;
                     sum += e;
                 }
                 float inv = (float) (1.0 / sum);
-                for (int j = 0; j < valid; j++) {
+                for (int j = 0; j <= q; j++) {
                     s[o + j] *= inv;
                 }
-                Arrays.fill(s, o + valid, o + len, 0f);
+                Arrays.fill(s, o + q + 1, o + len, 0f);
             }
         }
     }

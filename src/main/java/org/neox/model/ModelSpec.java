@@ -1,5 +1,7 @@
 package org.neox.model;
 
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import org.neox.kernel.ActivationKind;
 
@@ -34,6 +36,8 @@ import org.neox.kernel.ActivationKind;
  * @param checkpointActivations checkpoint_activations
  * @param checkpointNumLayers checkpoint_num_layers
  * @param useTriangleAttn use_triangle_attn (block-triangular causal attention)
+ * @param attentionConfig attention_config expanded to one entry per layer
+ * @param sparsityConfig sparsity_config (the sparse layer types' settings)
  */
 public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLength, int maxPositionEmbeddings,
                         int paddedVocabSize, PosEmb posEmb, double rotaryPct, double rotaryEmbBase, Norm norm,
@@ -41,7 +45,8 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                         boolean gptJTied, boolean noWeightTying, Activation activation, boolean biasGeluFusion,
                         InitMethod initMethod, InitMethod outputLayerInitMethod, double initMethodStd,
                         double attentionDropout, double hiddenDropout, boolean checkpointActivations,
-                        int checkpointNumLayers, boolean useTriangleAttn) {
+                        int checkpointNumLayers, boolean useTriangleAttn, List<AttentionKind> attentionConfig,
+                        SparsityConfig sparsityConfig) {
 
     public ModelSpec {
         if (hiddenSize % numHeads != 0) {
@@ -53,13 +58,22 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         if (checkpointNumLayers < 1) {
             throw new IllegalArgumentException("checkpoint_num_layers must be >= 1, got " + checkpointNumLayers);
         }
+        attentionConfig = List.copyOf(attentionConfig);
+        if (attentionConfig.size() != numLayers) {
+            throw new IllegalArgumentException("attention_config has " + attentionConfig.size() + " entries for "
+                    + numLayers + " layers");
+        }
+        // each sparse type's settings are checked once here, before any rank builds its layers
+        attentionConfig.stream().distinct().filter(AttentionKind::sparse)
+                .forEach(kind -> SparseLayouts.make(kind, sparsityConfig, numHeads, seqLength, 0, 0));
     }
 
     /** GPT-NeoX defaults for everything but the sizes, except rotary pos-emb and an untied output as in the shipped configs (NeoX itself defaults to learned, tied). */
     public static ModelSpec defaults(int numLayers, int hidden, int heads, int seq, int paddedVocab) {
         return new ModelSpec(numLayers, hidden, heads, seq, seq, paddedVocab, PosEmb.ROTARY, 1.0, 10000,
                 Norm.LAYERNORM, 1e-5, 1e-8, 1e-5, false, false, true, Activation.GELU, false,
-                InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.02, 0.0, 0.0, false, 1, false);
+                InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.02, 0.0, 0.0, false, 1, false,
+                Collections.nCopies(numLayers, AttentionKind.GLOBAL), SparsityConfig.DEFAULTS);
     }
 
     public int headDim() {
@@ -83,42 +97,55 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, p,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
     }
 
     public ModelSpec withNorm(Norm n, boolean parallelResidual, boolean tiedNorms, boolean untiedOutput, boolean tanhGelu) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, n, layernormEps, rmsNormEps, scalenormEps, parallelResidual, tiedNorms,
                 untiedOutput, activation, tanhGelu, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
     }
 
     public ModelSpec withRotaryPct(double pct) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 pct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
     }
 
     public ModelSpec withDropout(double attention, double hidden) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
     }
 
     public ModelSpec withMemory(boolean checkpoint, int checkpointLayers, boolean triangle) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle);
+                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle, attentionConfig, sparsityConfig);
     }
 
     public ModelSpec withInit(InitMethod init, InitMethod outputInit, double std) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, init, outputInit, std,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+    }
+
+    public ModelSpec withAttention(List<AttentionKind> kinds, SparsityConfig sparsity) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, kinds,
+                sparsity);
+    }
+
+    /** Whether any layer's attention is not the dense causal softmax of every position. */
+    public boolean hasSparseAttention() {
+        return attentionConfig.stream().anyMatch(AttentionKind::sparse);
     }
 
     /** pos_emb values; rpe is not implemented. */
@@ -177,7 +204,7 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, a, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
     }
 
     /** init_method / output_layer_init_method values (spec §5.7). */

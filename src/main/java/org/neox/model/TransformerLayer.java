@@ -27,6 +27,8 @@ final class TransformerLayer {
     private final RotaryTables rotary;
     /** ALiBi slopes of this rank's heads, or null */
     private final float[] alibiSlopes;
+    /** the sparse block layout of this layer, or null for global/flash attention */
+    private final BlockLayout layout;
     private final boolean triangle;
     private final float attentionDropout;
     private Dims d;
@@ -43,14 +45,16 @@ final class TransformerLayer {
     final ParallelLinear fc2;
     private AttentionCore attention;
 
-    TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, ParamStore store, Kernels k,
-                     TensorParallel tp) {
+    TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout,
+                     ParamStore store, Kernels k, TensorParallel tp) {
         this.specIndex = ModelSpec.layerSpecIndex(layer);
         this.k = k;
         this.rotary = rotary;
-        this.alibiSlopes = alibiSlopes;
+        AttentionKind kind = spec.attentionConfig().get(layer);
+        this.alibiSlopes = kind.addsAlibi() ? alibiSlopes : null;
+        this.layout = layout;
         this.triangle = spec.useTriangleAttn();
-        this.attentionDropout = (float) spec.attentionDropout();
+        this.attentionDropout = kind.dropsProbabilities(alibiSlopes != null) ? (float) spec.attentionDropout() : 0f;
         this.parallel = spec.gptJResidual();
         this.tiedNorms = spec.gptJTied();
         this.activation = spec.activation() == ModelSpec.Activation.GEGLU ? null : spec.elementwiseActivation();
@@ -69,7 +73,8 @@ final class TransformerLayer {
     void bind(Dims dims) {
         if (!dims.equals(d)) {
             d = dims;
-            attention = new AttentionCore(k, dims, rotary, alibiSlopes, triangle, attentionDropout);
+            float[] mask = layout != null ? layout.additiveMask(dims.seq()) : null;
+            attention = new AttentionCore(k, dims, rotary, alibiSlopes, mask, triangle, attentionDropout);
         }
     }
 

@@ -39,7 +39,16 @@ class InferenceSessionTest {
                 b.withNorm(Norm.LAYERNORM, false, false, false, false),
                 b.withActivation(ModelSpec.Activation.GEGLU),
                 b.withActivation(ModelSpec.Activation.MISH),
-                b.withActivation(ModelSpec.Activation.RELU));
+                b.withActivation(ModelSpec.Activation.RELU),
+                // sparse layers (6 blocks of 2): no ALiBi there, the flash layer keeps it
+                b.withPosEmb(PosEmb.ALIBI).withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
+                        new SparsityConfig(2, null, 3, null, null, null, null, null, null, null)),
+                // a different global pattern per head, and a symmetric window cut by tril
+                b.withMemory(false, 1, true).withAttention(List.of(AttentionKind.SPARSE_FIXED, AttentionKind.BSLONGFORMER),
+                        new SparsityConfig(2, true, 2, null, 1, 2, null, null, null, null)),
+                // random blocks (4 blocks of 3)
+                b.withAttention(List.of(AttentionKind.BIGBIRD, AttentionKind.SPARSE_VARIABLE),
+                        new SparsityConfig(3, true, null, 1, null, null, 1, List.of(1, 2), List.of(1), null)));
     }
 
     private static int[] tokens(int n, long seed) {

@@ -1,0 +1,48 @@
+package org.neox.model;
+
+import java.util.Locale;
+
+/**
+ * The attention of one layer ({@code attention_config} entry, spec §1 item 9 and §5.3) and what
+ * GPT-NeoX v2.0's {@code ParallelSelfAttention} does for it:
+ * <ul>
+ * <li>{@code global}: the dense causal softmax, attention dropout, ALiBi when configured;</li>
+ * <li>{@code flash}: flash-attn's causal kernel, the same function (scale 1/√hd, dropout in
+ *     training); with ALiBi its Triton kernel, which takes no dropout probability;</li>
+ * <li>the sparse kinds: DeepSpeed's block-sparse {@code SparseSelfAttention} with the layout of
+ *     {@link SparseLayouts} (unidirectional), the −10000 causal mask added inside the kept blocks,
+ *     no attention dropout and no ALiBi (the sparse path never calls either).</li>
+ * </ul>
+ */
+public enum AttentionKind {
+    GLOBAL, FLASH, LOCAL, SPARSE_FIXED, SPARSE_VARIABLE, BIGBIRD, BSLONGFORMER;
+
+    public static AttentionKind of(String s) {
+        try {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("attention_config: attention type '" + s
+                    + "' is not implemented by neox; expected one of global, flash, local, sparse_fixed,"
+                    + " sparse_variable, bigbird, bslongformer", e);
+        }
+    }
+
+    /** The config spelling. */
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public boolean sparse() {
+        return this != GLOBAL && this != FLASH;
+    }
+
+    /** Whether GPT-NeoX drops attention probabilities in this layer (with ALiBi or not). */
+    public boolean dropsProbabilities(boolean alibi) {
+        return this == GLOBAL || (this == FLASH && !alibi);
+    }
+
+    /** Whether GPT-NeoX adds the ALiBi bias in this layer. */
+    public boolean addsAlibi() {
+        return !sparse();
+    }
+}
