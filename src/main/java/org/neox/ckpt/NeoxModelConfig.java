@@ -1,7 +1,9 @@
 package org.neox.ckpt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.neox.util.UserError;
 
@@ -28,7 +30,8 @@ public record NeoxModelConfig(
         String posEmb,
         String norm,
         String outputLayerParallelism,
-        String tokenizerType) {
+        String tokenizerType,
+        List<String> attentionConfig) {
 
     public static NeoxModelConfig fromResolved(JsonNode c, String source) {
         Reader r = new Reader(c, source);
@@ -40,7 +43,7 @@ public record NeoxModelConfig(
                 r.bool("no_weight_tying", false), r.number("init_method_std", 0.02),
                 r.text("activation", "gelu"), r.bool("bias_gelu_fusion", false), r.text("pos_emb", "learned"),
                 r.text("norm", "layernorm"), r.text("output_layer_parallelism", "row"),
-                r.text("tokenizer_type", "GPT2BPETokenizer"));
+                r.text("tokenizer_type", "GPT2BPETokenizer"), r.texts("attention_config"));
     }
 
     /** geglu's dense_h_to_4h shards are [x | gate] per tensor rank ({@link ShardMerger}). */
@@ -138,6 +141,22 @@ public record NeoxModelConfig(
                 throw new UserError(source + ": key " + key + " is " + v + ", expected true or false");
             }
             return v.booleanValue();
+        }
+
+        /** A list of strings (a resolved attention_config is expanded to one per layer); empty when unset. */
+        List<String> texts(String key) {
+            JsonNode v = get(key);
+            if (v == null || v.isNull()) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : v) {
+                if (!v.isArray() || !e.isTextual()) {
+                    throw new UserError(source + ": key " + key + " is " + v + ", expected a list of strings per layer");
+                }
+                out.add(e.textValue());
+            }
+            return List.copyOf(out);
         }
 
         String text(String key, String dflt) {

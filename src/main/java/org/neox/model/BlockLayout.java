@@ -33,6 +33,11 @@ final class BlockLayout {
         return block == o.block && Arrays.deepEquals(keep, o.keep);
     }
 
+    /** The layouts of heads {@code [from, from + count)} (one tensor rank's heads), as heads 0.. of a new layout. */
+    BlockLayout heads(int from, int count) {
+        return new BlockLayout(block, Arrays.copyOfRange(keep, from, from + count));
+    }
+
     int numBlocks() {
         return keep[0].length;
     }

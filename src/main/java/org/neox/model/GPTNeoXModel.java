@@ -107,8 +107,9 @@ public final class GPTNeoXModel {
         if (!kind.sparse()) {
             return null;
         }
-        BlockLayout l = SparseLayouts.make(kind, spec.sparsityConfig(), spec.numHeads() / tp.size(), spec.seqLength(),
-                seed, layer);
+        int local = spec.numHeads() / tp.size();
+        BlockLayout l = SparseLayouts.make(kind, spec.sparsityConfig(), spec.numHeads(), spec.seqLength(), seed, layer)
+                .heads(tp.rank() * local, local);
         for (BlockLayout known : layouts.values()) {
             if (known.sameAs(l)) {
                 l = known;

@@ -6,9 +6,14 @@ import java.util.SplittableRandom;
 /**
  * The block layouts of DeepSpeed's sparsity configs (ops/sparse_attention/sparsity_config.py) as
  * GPT-NeoX v2.0's {@code configure_sparse_attention} builds them: attention unidirectional, the
- * per-type defaults of that function, {@code num_heads} = the heads of one tensor rank (so a
- * per-head layout numbers a rank's heads from 0, as in GPT-NeoX), layouts made for seq_length.
- * Invalid settings throw {@link IllegalArgumentException} with the key and what was expected.
+ * per-type defaults of that function, layouts made for seq_length. Invalid settings throw
+ * {@link IllegalArgumentException} with the key and what was expected.
+ *
+ * <p>Layouts are made for all heads of the model and each tensor rank takes its heads' slice.
+ * GPT-NeoX passes a rank's head count as {@code num_heads}, so with {@code different_layout_per_head}
+ * its heads are numbered from 0 on every rank and the model changes with model_parallel_size;
+ * here it does not (the same model for every tensor-parallel size, and checkpoints that move
+ * between them keep their attention pattern).
  *
  * <p>Random blocks ({@code sparse_variable}, {@code bigbird}) are drawn uniformly without
  * replacement per block row like Python's {@code random.sample}, but from a generator seeded by

@@ -2,6 +2,7 @@ package org.neox.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +47,15 @@ class GradientCheckTest {
                 Arguments.of("swish-parallel", base.withActivation(Activation.SWISH)
                         .withNorm(Norm.LAYERNORM, true, false, false, false)),
                 Arguments.of("mish-checkpointed", base.withActivation(Activation.MISH).withMemory(true, 1, false)),
-                Arguments.of("geglu-dropout", base.withActivation(Activation.GEGLU).withDropout(0.0, 0.1)));
+                Arguments.of("geglu-dropout", base.withActivation(Activation.GEGLU).withDropout(0.0, 0.1)),
+                // 4 blocks of 2: a local layer (window of 2 blocks) and a per-head fixed layout, with
+                // dropout configured (sparse layers take none) and triangle blocks
+                Arguments.of("sparse-local-fixed-triangle", base.withMemory(false, 1, true).withDropout(0.1, 0.0)
+                        .withAttention(List.of(AttentionKind.LOCAL, AttentionKind.SPARSE_FIXED),
+                                new SparsityConfig(2, true, 3, null, 1, 2, null, null, null, null))),
+                Arguments.of("flash-alibi-bigbird", base.withPosEmb(PosEmb.ALIBI).withDropout(0.1, 0.0)
+                        .withAttention(List.of(AttentionKind.FLASH, AttentionKind.BIGBIRD),
+                                new SparsityConfig(2, null, null, 1, 1, null, 1, null, null, null))));
     }
 
     @ParameterizedTest(name = "{0}")
