@@ -38,6 +38,25 @@ final class BlockLayout {
         return new BlockLayout(block, Arrays.copyOfRange(keep, from, from + count));
     }
 
+    /**
+     * The first key position any head keeps for query rows {@code [i0, i1)}: keys before it are
+     * masked for all those rows, so their scores, probabilities and gradients need no work.
+     */
+    int firstKeptKey(int i0, int i1) {
+        int first = Integer.MAX_VALUE;
+        for (boolean[][] h : keep) {
+            for (int r = i0 / block; r <= (i1 - 1) / block; r++) {
+                for (int c = 0; c <= r && c * block < first; c++) {
+                    if (h[r][c]) {
+                        first = c * block;
+                        break;
+                    }
+                }
+            }
+        }
+        return first;
+    }
+
     int numBlocks() {
         return keep[0].length;
     }

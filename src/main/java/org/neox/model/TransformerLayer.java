@@ -73,8 +73,7 @@ final class TransformerLayer {
     void bind(Dims dims) {
         if (!dims.equals(d)) {
             d = dims;
-            float[] mask = layout != null ? layout.additiveMask(dims.seq()) : null;
-            attention = new AttentionCore(k, dims, rotary, alibiSlopes, mask, triangle, attentionDropout);
+            attention = new AttentionCore(k, dims, rotary, alibiSlopes, layout, triangle, attentionDropout);
         }
     }
 

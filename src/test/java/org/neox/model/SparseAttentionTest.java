@@ -183,41 +183,69 @@ class SparseAttentionTest {
         for (int i = 0; i < qkv.length; i++) {
             qkv[i] = (float) (2 * rnd.nextGaussian());
         }
-        BlockLayout layout = make(AttentionKind.SPARSE_FIXED, cfg(2, true, 3, null, 1, 3, null, null, null, null), heads, seq);
-        double[] expected = reference(qkv, d, layout);
-        List<Kernels> backends = new ArrayList<>(List.of(new ReferenceKernels(), new CpuKernels(2)));
-        if (NativeKernels.unavailableReason() == null) {
-            backends.add(NativeKernels.cpu(2));
-        }
-        for (Kernels k : backends) {
-            for (boolean triangle : new boolean[] {false, true}) {
-                LayerCache c = new LayerCache(d, false, true);
-                new AttentionCore(k, d, null, null, layout.additiveMask(seq), triangle, 0f)
-                        .forward(qkv, c, new float[d.rows() * d.hLocal()], false, 1, 0);
-                k.toHost(c.ctx);
-                for (int i = 0; i < expected.length; i++) {
-                    assertTrue(Math.abs(expected[i] - c.ctx[i]) <= 2e-6 * (1 + Math.abs(expected[i])),
-                            k.name() + " triangle " + triangle + " ctx " + i + ": " + expected[i] + " vs " + c.ctx[i]);
-                }
-                k.toHost(c.probs);
-                for (int m = 0; m < d.count(); m++) {
-                    for (int i = 0; i < seq; i++) {
-                        for (int j = 0; j <= i; j++) {
-                            if (!layout.keeps(m % heads, i, j)) {
-                                assertEquals(0f, c.probs[(m * seq + i) * seq + j], k.name() + " masked probability");
+        // a per-head fixed layout (global columns: every block starts at key 0) and a sliding window
+        // (later row blocks skip their first keys: the skipped scores hold garbage, set below)
+        for (BlockLayout layout : List.of(
+                make(AttentionKind.SPARSE_FIXED, cfg(2, true, 3, null, 1, 3, null, null, null, null), heads, seq),
+                make(AttentionKind.LOCAL, cfg(2, null, 2, null, null, null, null, null, null, null), heads, seq))) {
+            double[] expected = reference(qkv, d, layout);
+            List<Kernels> backends = new ArrayList<>(List.of(new ReferenceKernels(), new CpuKernels(2)));
+            if (NativeKernels.unavailableReason() == null) {
+                backends.add(NativeKernels.cpu(2));
+            }
+            for (Kernels k : backends) {
+                for (boolean triangle : new boolean[] {false, true}) {
+                    LayerCache c = new LayerCache(d, false, true);
+                    for (int i = 0; i < c.probs.length; i++) {
+                        c.probs[i] = (float) (1e6 * rnd.nextGaussian());
+                    }
+                    new AttentionCore(k, d, null, null, layout, triangle, 0f)
+                            .forward(qkv, c, new float[d.rows() * d.hLocal()], false, 1, 0);
+                    k.toHost(c.ctx);
+                    String what = k.name() + " triangle " + triangle + " " + rowsOf(layout);
+                    for (int i = 0; i < expected.length; i++) {
+                        assertTrue(Math.abs(expected[i] - c.ctx[i]) <= 2e-6 * (1 + Math.abs(expected[i])),
+                                what + " ctx " + i + ": " + expected[i] + " vs " + c.ctx[i]);
+                    }
+                    k.toHost(c.probs);
+                    for (int m = 0; m < d.count(); m++) {
+                        for (int i = 0; i < seq; i++) {
+                            for (int j = 0; j <= i; j++) {
+                                if (!layout.keeps(m % heads, i, j)) {
+                                    assertEquals(0f, c.probs[(m * seq + i) * seq + j], what + " masked probability");
+                                }
                             }
                         }
                     }
                 }
-            }
-            if (k instanceof AutoCloseable a) {
-                try {
-                    a.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+                close(k);
             }
         }
+    }
+
+    private static List<String> rowsOf(BlockLayout l) {
+        return rows(l, 0);
+    }
+
+    private static void close(Kernels k) {
+        if (k instanceof AutoCloseable a) {
+            try {
+                a.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void aRowBlockSkipsTheKeysBeforeItsFirstKeptBlock() {
+        BlockLayout local = make(AttentionKind.LOCAL, cfg(2, null, 2, null, null, null, null, null, null, null), 1, 12);
+        assertEquals(0, local.firstKeptKey(0, 3));
+        assertEquals(0, local.firstKeptKey(3, 6)); // row blocks 1 and 2 keep blocks [0, 1] and [1, 2]
+        assertEquals(4, local.firstKeptKey(6, 9)); // row blocks 3 and 4 keep blocks [2, 3] and [3, 4]
+        assertEquals(6, local.firstKeptKey(9, 12));
+        BlockLayout fixed = make(AttentionKind.SPARSE_FIXED, SparsityConfig.DEFAULTS, 1, 160);
+        assertEquals(48, fixed.firstKeptKey(80, 96)); // block 5 keeps the global column 3 first
     }
 
     /** ctx rows [R, heads·hd] from head-interleaved qkv rows [R, heads·3·hd], keys kept by the layout only. */
