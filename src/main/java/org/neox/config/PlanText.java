@@ -1,6 +1,9 @@
 package org.neox.config;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -22,6 +25,7 @@ public final class PlanText {
         groups(out, "data groups", g.dataGroups());
         groups(out, "pipe groups", g.pipeGroups());
         parameters(out, args, plan);
+        attention(out, args);
         memory(out, args, plan);
         iteration(out, args, plan);
         return out.toString();
@@ -52,6 +56,23 @@ public final class PlanText {
                     "[" + plan.boundaries().get(s) + "," + plan.boundaries().get(s + 1) + ")",
                     st.transformerLayers(), st.params(), st.paramsPerRank()));
         }
+    }
+
+    /** The layers of each attention type, when not all are global, and the sparsity settings. */
+    private static void attention(StringBuilder out, NeoXArgs args) {
+        List<String> types = args.model().attentionConfig();
+        if (types.stream().allMatch("global"::equals)) {
+            return;
+        }
+        Map<String, List<Integer>> layers = new LinkedHashMap<>();
+        for (int i = 0; i < types.size(); i++) {
+            layers.computeIfAbsent(types.get(i), t -> new ArrayList<>()).add(i);
+        }
+        String byType = layers.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        Map<String, Object> sparsity = args.model().sparsityConfig();
+        out.append(String.format(Locale.ROOT, "Attention layers: %s%s%n", byType,
+                sparsity == null || sparsity.isEmpty() ? "" : "; sparsity_config " + sparsity));
     }
 
     private static void memory(StringBuilder out, NeoXArgs args, TrainingPlan plan) {

@@ -71,4 +71,14 @@ class TrainingPlanTest {
         assertEquals((long) (2 * act + 4.0 * 64 * 2 * 512), s.activationBytes());
         assertEquals((long) (2 * 4.0 * 64 * 2 * 64 + act + 4.0 * 64 * 2 * 512), s.checkpointedActivationBytes());
     }
+
+    @Test
+    void planListsTheLayersOfEachAttentionType() {
+        NeoXArgs dense = Yamls.model(dir, "train_micro_batch_size_per_gpu: 2\n");
+        assertTrue(!PlanText.render(dense, TrainingPlan.of(dense, 512)).contains("Attention layers"));
+        NeoXArgs a = Yamls.model(dir, "train_micro_batch_size_per_gpu: 2\nattention_config: [[[local, flash], all]]\n"
+                + "sparsity_config: {block: 16, num_local_blocks: 2}\n");
+        assertTrue(PlanText.render(a, TrainingPlan.of(a, 512)).contains(
+                "Attention layers: local [0], flash [1]; sparsity_config {block=16, num_local_blocks=2}"));
+    }
 }
