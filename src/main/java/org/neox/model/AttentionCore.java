@@ -14,7 +14,11 @@ import org.neox.kernel.RotaryTables;
  * scales by {@code 1/√hd} (its {@code baddbmm alpha}), the bias {@code −slope·(i−j)} is added,
  * and the softmax runs with scale 1; backward, the softmax gradient (scale 1) is the gradient of
  * the scaled scores (the bias has no parameters) and the dq/dk GEMMs scale by {@code 1/√hd}.
- * Without ALiBi the softmax kernel applies the scale and the GEMMs use 1.
+ * Without ALiBi the softmax kernel applies the scale and the GEMMs use 1. The T5 relative
+ * position bias ({@link RelativePositionBias}, shared by the layers) takes the same path, and its
+ * backward sums the biased scores' gradient into the bias gradient. With
+ * {@code apply_query_key_layer_scaling} and a bias, the score GEMMs scale by {@code 1/(c·√hd)} and
+ * the softmax by {@code c} ({@code c = max(1, layer)}), as in GPT-NeoX, so the bias counts c times.
  *
  * <p>Triangle mode computes, per block of {@link #block} query rows {@code [i0, i1)}, only the
  * key columns {@code [0, i1)}: scores, softmax, {@code P·v} and all their gradients touch the
@@ -39,6 +43,8 @@ final class AttentionCore {
     private final RotaryTables rotary;
     /** ALiBi slopes of this rank's heads, or null */
     private final float[] alibi;
+    /** the relative position bias, or null */
+    private final RelativePositionBias rpe;
     /** alpha of the score GEMM and of the dq/dk GEMMs */
     private final float qkAlpha;
     /** scale the softmax kernels apply */
@@ -48,13 +54,21 @@ final class AttentionCore {
     private final int blk;
 
     AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, boolean triangle, float attentionDropout) {
+        this(k, d, rotary, alibiSlopes, triangle, attentionDropout, null, 1);
+    }
+
+    /** @param layerScale c of apply_query_key_layer_scaling (1 without it); used only with a bias */
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, boolean triangle, float attentionDropout,
+                  RelativePositionBias rpe, int layerScale) {
         this.k = k;
         this.d = d;
         this.rotary = rotary;
         this.alibi = alibiSlopes;
-        float norm = (float) (1.0 / Math.sqrt(d.headDim()));
-        this.qkAlpha = alibiSlopes != null ? norm : 1f;
-        this.scale = alibiSlopes != null ? 1f : norm;
+        this.rpe = rpe;
+        boolean bias = alibiSlopes != null || rpe != null;
+        float norm = (float) (1.0 / (Math.sqrt(d.headDim()) * layerScale));
+        this.qkAlpha = bias ? norm : 1f;
+        this.scale = bias ? layerScale : norm;
         this.triangle = triangle;
         this.dropout = attentionDropout;
         this.blk = block(d.seq());
@@ -74,12 +88,12 @@ final class AttentionCore {
         if (triangle) {
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, qkAlpha, c.q, i0 * hd, hd, s * hd,
                     c.k, 0, hd, s * hd, 0f, c.probs, i0 * s, s, s * s, n));
-            addAlibi(c.probs);
+            addBias(c.probs);
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(c.probs, 0, n, s, blk);
         } else {
             k.gemmBatched(false, true, s, s, hd, qkAlpha, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
-            addAlibi(c.probs);
+            addBias(c.probs);
             k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
         }
         if (train && dropout > 0f) {
@@ -131,6 +145,7 @@ final class AttentionCore {
         if (triangle) {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(dp, 0, n, s, blk);
+            accumulateBias(dp);
             forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, qkAlpha, dp, i0 * s, s, s * s,
                     c.k, 0, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
             k.fill(sc.dk, 0, sc.dk.length, 0f);
@@ -138,6 +153,7 @@ final class AttentionCore {
                     c.q, i0 * hd, hd, s * hd, 1f, sc.dk, 0, hd, s * hd, n));
         } else {
             k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
+            accumulateBias(dp);
             k.gemmBatched(false, false, s, hd, s, qkAlpha, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);
             k.gemmBatched(true, false, s, hd, s, qkAlpha, dp, 0, s * s, c.q, 0, s * hd, 0f, sc.dk, 0, s * hd, n);
         }
@@ -148,10 +164,19 @@ final class AttentionCore {
         merge(sc.dq, sc.dk, sc.dv, dqkv);
     }
 
-    /** Scores {@code [count, s, s]} += the ALiBi bias on and below the diagonal (no-op without ALiBi). */
-    private void addAlibi(float[] scores) {
+    /** Scores {@code [count, s, s]} += the ALiBi or relative position bias (no-op without one). */
+    private void addBias(float[] scores) {
         if (alibi != null) {
             k.alibiBias(scores, 0, d.count(), d.seq(), d.seq(), 0, alibi, 0, alibi.length);
+        }
+        if (rpe != null) {
+            rpe.addTo(scores, d.batch());
+        }
+    }
+
+    private void accumulateBias(float[] dscores) {
+        if (rpe != null) {
+            rpe.accumulate(dscores, d.batch());
         }
     }
 

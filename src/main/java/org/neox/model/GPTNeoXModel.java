@@ -44,6 +44,8 @@ public final class GPTNeoXModel {
     private final int layerStart;
     private final EmbeddingLayer embedding;
     private final List<TransformerLayer> layers = new ArrayList<>();
+    /** pos_emb rpe: the bias all layers of this stage share (every stage holds its weight), else null */
+    private final RelativePositionBias rpe;
     private final OutputHead head;
     /** Activation buffers per in-flight micro-batch slot, all of the shape {@link #dims}. */
     private final List<PassBuffers> slots = new ArrayList<>();
@@ -82,14 +84,19 @@ public final class GPTNeoXModel {
         embedding = needsEmbedding ? new EmbeddingLayer(spec, store, kernels, tp) : null;
         this.layerStart = Math.max(0, firstSpec - 2);
         int layerEnd = Math.min(spec.numLayers(), endSpec - 2);
+        rpe = spec.posEmb() == PosEmb.RPE ? new RelativePositionBias(spec, spec.numHeads() / tp.size(), store, kernels) : null;
         for (int i = layerStart; i < layerEnd; i++) {
-            layers.add(new TransformerLayer(i, spec, rotary, alibi, store, kernels, tp));
+            layers.add(new TransformerLayer(i, spec, rotary, alibi, store, kernels, tp, rpe));
         }
         head = last ? new OutputHead(spec, store, kernels, tp, embedding) : null;
         store.allocate();
         this.layerOffsets = new int[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             layerOffsets[i] = firstOffset("sequential." + (layerStart + i + 2) + ".");
+        }
+        if (rpe != null && !layers.isEmpty()) {
+            // registered just before the first layer: final after that layer's backward
+            layerOffsets[0] = Math.min(layerOffsets[0], rpe.view().offset());
         }
         this.headOffset = head != null ? firstOffset("sequential." + spec.finalNormSpecIndex() + ".") : 0;
         initialise(seed);
@@ -141,6 +148,10 @@ public final class GPTNeoXModel {
         }
         for (TransformerLayer l : layers) {
             l.init(p, init, spec, store);
+        }
+        if (rpe != null) {
+            // GPT-NeoX's default init.xavier_normal_ (drawn over the full [buckets, heads], then sliced)
+            init.fill(ModelSpec.InitMethod.XAVIER_NORMAL, p, rpe.view());
         }
         if (head != null) {
             head.norm.init(p);
@@ -318,6 +329,9 @@ public final class GPTNeoXModel {
             k.toHost(pb.hidden[0]);
             System.arraycopy(hiddenIn, 0, pb.hidden[0], 0, pb.hidden[0].length);
         }
+        if (rpe != null && !layers.isEmpty()) {
+            rpe.prepare();
+        }
         for (int i = 0; i < layers.size(); i++) {
             layers.get(i).forward(pb.hidden[i], pb.hidden[i + 1], cacheFor(pb, i), pb.scratch, train, seed);
         }
@@ -342,6 +356,9 @@ public final class GPTNeoXModel {
             }
             for (int i = chunkEnd - 1; i >= chunkStart; i--) {
                 layers.get(i).backward(d, pb.hidden[i], other, cacheFor(pb, i), pb.scratch, true, seed);
+                if (i == 0 && rpe != null) {
+                    rpe.finishBackward();
+                }
                 gradientsFinalFrom(layerOffsets[i]);
                 float[] t = d;
                 d = other;
@@ -366,6 +383,9 @@ public final class GPTNeoXModel {
             dims = d;
             for (TransformerLayer l : layers) {
                 l.bind(d);
+            }
+            if (rpe != null) {
+                rpe.bind(seq);
             }
         }
         while (slots.size() <= slot) {

@@ -27,6 +27,10 @@ final class TransformerLayer {
     private final RotaryTables rotary;
     /** ALiBi slopes of this rank's heads, or null */
     private final float[] alibiSlopes;
+    /** the stage's shared relative position bias, or null */
+    private final RelativePositionBias rpe;
+    /** apply_query_key_layer_scaling's c for this layer (1 without it) */
+    private final int layerScale;
     private final boolean triangle;
     private final float attentionDropout;
     private Dims d;
@@ -44,11 +48,13 @@ final class TransformerLayer {
     private AttentionCore attention;
 
     TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, ParamStore store, Kernels k,
-                     TensorParallel tp) {
+                     TensorParallel tp, RelativePositionBias rpe) {
         this.specIndex = ModelSpec.layerSpecIndex(layer);
         this.k = k;
         this.rotary = rotary;
         this.alibiSlopes = alibiSlopes;
+        this.rpe = rpe;
+        this.layerScale = spec.layerScale(layer);
         this.triangle = spec.useTriangleAttn();
         this.attentionDropout = (float) spec.attentionDropout();
         this.parallel = spec.gptJResidual();
@@ -69,7 +75,7 @@ final class TransformerLayer {
     void bind(Dims dims) {
         if (!dims.equals(d)) {
             d = dims;
-            attention = new AttentionCore(k, dims, rotary, alibiSlopes, triangle, attentionDropout);
+            attention = new AttentionCore(k, dims, rotary, alibiSlopes, triangle, attentionDropout, rpe, layerScale);
         }
     }
 

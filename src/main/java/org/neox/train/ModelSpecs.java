@@ -38,7 +38,7 @@ public final class ModelSpecs {
                 args.training().checkpointActivations(), args.training().checkpointNumLayers(),
                 // Block-triangular causal attention (the Ascend port's use_triangle_attn, on by
                 // default there): the same numbers as the masked square at about half the work.
-                true);
+                true, m.rpeNumBuckets(), m.rpeMaxDistance(), m.applyQueryKeyLayerScaling());
     }
 
     private static void refuseUnsupported(NeoXArgs args) {

@@ -39,7 +39,15 @@ class InferenceSessionTest {
                 b.withNorm(Norm.LAYERNORM, false, false, false, false),
                 b.withActivation(ModelSpec.Activation.GEGLU),
                 b.withActivation(ModelSpec.Activation.MISH),
-                b.withActivation(ModelSpec.Activation.RELU));
+                b.withActivation(ModelSpec.Activation.RELU),
+                // rpe: 8 buckets reach their log-spaced part within 12 positions; with layer
+                // scaling (3 layers: c = 1, 1, 2) the bias counts c times, ALiBi's too
+                b.withRpe(8, 10),
+                b.withRpe(8, 10).withMemory(false, 1, true),
+                ModelSpec.defaults(3, 16, 4, SEQ, VOCAB).withInit(InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.3)
+                        .withRpe(8, 10).withLayerScaling(true),
+                ModelSpec.defaults(3, 16, 4, SEQ, VOCAB).withInit(InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.3)
+                        .withPosEmb(PosEmb.ALIBI).withLayerScaling(true));
     }
 
     private static int[] tokens(int n, long seed) {
