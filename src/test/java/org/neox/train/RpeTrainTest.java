@@ -1,0 +1,96 @@
+package org.neox.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neox.config.NeoXArgs;
+import org.neox.util.UserError;
+
+/**
+ * {@code pos-emb: rpe} through the trainer: it trains (loss falling, not the loss of
+ * {@code pos-emb: none}); tensor, pipeline and 3D ZeRO-1 layouts give the single-rank losses
+ * within 1e-4 (the stages' tied copies of the bias stay one model), also with
+ * {@code apply_query_key_layer_scaling}; a pp=2 × mp=2 × dp=2 checkpoint resumes exactly in its
+ * own layout and re-sharded at 1×1×1; bad bucket settings are one config error line.
+ */
+class RpeTrainTest {
+    /** 8 buckets over seq 32: the log-spaced buckets are in use. */
+    private static final String RPE = "\"pos-emb\": \"rpe\", \"rpe-num-buckets\": 8, \"rpe-max-distance\": 24,";
+
+    @TempDir
+    Path dir;
+
+    private NeoXArgs layout(String name, int world, int pp, int mp, int gas, int zero, String extra,
+                            Map<String, String> overrides) throws IOException {
+        return ParallelLayoutsTrainTest.layoutConfig(dir, name, 3, world, pp, mp, gas, zero, RPE + extra, overrides);
+    }
+
+    @Test
+    void rpeTrainsWithFallingLoss() throws IOException {
+        List<Double> losses = TinyRuns.train(TinyRuns.quickConfig(dir, "rpe", Map.of("pos_emb", "rpe"))).losses();
+        assertEquals(8, losses.size());
+        assertTrue(losses.stream().allMatch(Double::isFinite), losses.toString());
+        assertTrue(losses.get(7) < losses.get(0) - 0.3, "loss should fall: " + losses);
+        List<Double> none = TinyRuns.train(TinyRuns.quickConfig(dir, "none", Map.of("pos_emb", "none"))).losses();
+        assertNotEquals(none.get(1), losses.get(1), "rpe must change the model's output");
+    }
+
+    @Test
+    void badBucketSettingsAreOneConfigErrorLine() throws IOException {
+        NeoXArgs args = TinyRuns.quickConfig(dir, "bad", Map.of("pos_emb", "rpe", "rpe_num_buckets", "32",
+                "rpe_max_distance", "16"));
+        UserError e = assertThrows(UserError.class, () -> TinyRuns.train(args));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertTrue(e.getMessage().contains("rpe_max_distance 16"), e.getMessage());
+    }
+
+    @Test
+    void layoutsMatchTheSingleRankRun() throws Exception {
+        TrainResult single = ParallelLayoutsTrainTest.runRanks(layout("single", 1, 1, 1, 4, 0, "", Map.of()));
+        assertTrue(single.losses().get(single.losses().size() - 1) < single.losses().get(0), single.losses().toString());
+        ParallelLayoutsTrainTest.assertSameLosses(single,
+                ParallelLayoutsTrainTest.runRanks(layout("mp2", 2, 1, 2, 4, 0, "", Map.of())), "mp=2");
+        ParallelLayoutsTrainTest.assertSameLosses(single,
+                ParallelLayoutsTrainTest.runRanks(layout("pp2", 2, 2, 1, 4, 0, "", Map.of())), "pp=2");
+        ParallelLayoutsTrainTest.assertSameLosses(single,
+                ParallelLayoutsTrainTest.runRanks(layout("pp2mp2dp2", 8, 2, 2, 2, 1, "", Map.of())),
+                "pp=2 x mp=2 x dp=2 ZeRO-1");
+    }
+
+    @Test
+    void layerScalingLayoutsMatchTheSingleRankRun() throws Exception {
+        String scaled = "\"apply-query-key-layer-scaling\": true,";
+        TrainResult single = ParallelLayoutsTrainTest.runRanks(layout("single-s", 1, 1, 1, 4, 0, scaled, Map.of()));
+        TrainResult unscaled = ParallelLayoutsTrainTest.runRanks(layout("single-u", 1, 1, 1, 4, 0, "", Map.of()));
+        assertNotEquals(unscaled.losses().get(1), single.losses().get(1), "layer scaling multiplies the bias");
+        ParallelLayoutsTrainTest.assertSameLosses(single,
+                ParallelLayoutsTrainTest.runRanks(layout("pp2mp2-s", 4, 2, 2, 4, 0, scaled, Map.of())), "pp=2 x mp=2");
+    }
+
+    @Test
+    void checkpointOf3dLayoutResumesHereAndAtOneRank() throws Exception {
+        String save = "'" + dir.resolve("ckpt") + "'";
+        Map<String, String> first = Map.of("save", save, "checkpoint_factor", "6", "train_iters", "9", "exit_interval", "6");
+        ParallelLayoutsTrainTest.runRanks(layout("save3d", 8, 2, 2, 2, 1, "", first));
+        assertTrue(Files.isRegularFile(dir.resolve("ckpt/global_step6/manifest.json")));
+        Map<String, String> resume = Map.of("load", save, "train_iters", "9");
+        TrainResult whole = ParallelLayoutsTrainTest.runRanks(layout("whole3d", 8, 2, 2, 2, 1, "",
+                Map.of("train_iters", "9")));
+        TrainResult same = ParallelLayoutsTrainTest.runRanks(layout("resume3d", 8, 2, 2, 2, 1, "", resume));
+        assertEquals(6, same.startIteration());
+        assertEquals(whole.losses().subList(6, 9), same.losses(), "2x2x2 resume vs uninterrupted");
+        TrainResult rest = new TrainResult(6, 9, whole.losses().subList(6, 9), same.evals());
+        TrainResult single = ParallelLayoutsTrainTest.runRanks(layout("resume111", 1, 1, 1, 4, 0, "", resume));
+        assertEquals(6, single.startIteration());
+        ParallelLayoutsTrainTest.assertSameLosses(rest, single, "resumed at 1x1x1");
+    }
+}
