@@ -1,5 +1,6 @@
 package org.neox.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.neox.ckpt.CheckpointStore;
+import org.neox.ckpt.LoadedCheckpoint;
+import org.neox.ckpt.SafetensorsFile;
 import org.neox.config.NeoXArgs;
 import org.neox.util.UserError;
 
@@ -19,7 +23,8 @@ import org.neox.util.UserError;
  * {@code pos-emb: rpe} through the trainer: it trains (loss falling, not the loss of
  * {@code pos-emb: none}); tensor, pipeline and 3D ZeRO-1 layouts give the single-rank losses
  * within 1e-4 (the stages' tied copies of the bias stay one model), also with
- * {@code apply_query_key_layer_scaling}; a pp=2 × mp=2 × dp=2 checkpoint resumes exactly in its
+ * {@code apply_query_key_layer_scaling}; a pp=2 × mp=2 × dp=2 checkpoint holds bitwise equal stage
+ * copies of the bias (the loss tolerance alone would not see untied copies under Adam), resumes exactly in its
  * own layout and re-sharded at 1×1×1; bad bucket settings are one config error line.
  */
 class RpeTrainTest {
@@ -82,6 +87,15 @@ class RpeTrainTest {
         Map<String, String> first = Map.of("save", save, "checkpoint_factor", "6", "train_iters", "9", "exit_interval", "6");
         ParallelLayoutsTrainTest.runRanks(layout("save3d", 8, 2, 2, 2, 1, "", first));
         assertTrue(Files.isRegularFile(dir.resolve("ckpt/global_step6/manifest.json")));
+        // the stages' tied copies got the same summed gradients: bitwise equal after 6 Adam steps
+        LoadedCheckpoint ckpt = new CheckpointStore(dir.resolve("ckpt"), 0).openLatest().orElseThrow();
+        for (int mp = 0; mp < 2; mp++) {
+            try (SafetensorsFile s0 = ckpt.openModelShard(0, mp); SafetensorsFile s1 = ckpt.openModelShard(1, mp)) {
+                float[] a = s0.readTensor("sequential.2.attention.rpe.weight").toArray();
+                assertEquals(8 * 2, a.length, "[buckets, heads / mp]");
+                assertArrayEquals(a, s1.readTensor("sequential.2.attention.rpe.weight").toArray(), "tensor rank " + mp);
+            }
+        }
         Map<String, String> resume = Map.of("load", save, "train_iters", "9");
         TrainResult whole = ParallelLayoutsTrainTest.runRanks(layout("whole3d", 8, 2, 2, 2, 1, "",
                 Map.of("train_iters", "9")));
