@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,12 @@ import org.neox.ckpt.CheckpointStore;
 import org.neox.ckpt.LoadedCheckpoint;
 import org.neox.ckpt.SafetensorsFile;
 import org.neox.config.NeoXArgs;
+import org.neox.data.Tokenizer;
+import org.neox.kernel.CpuKernels;
+import org.neox.model.GPTNeoXModel;
+import org.neox.model.InferenceSession;
+import org.neox.model.TokenSampler;
+import org.neox.util.Clock;
 import org.neox.util.UserError;
 
 /**
@@ -79,6 +86,35 @@ class RpeTrainTest {
         assertNotEquals(unscaled.losses().get(1), single.losses().get(1), "layer scaling multiplies the bias");
         ParallelLayoutsTrainTest.assertSameLosses(single,
                 ParallelLayoutsTrainTest.runRanks(layout("pp2mp2-s", 4, 2, 2, 4, 0, scaled, Map.of())), "pp=2 x mp=2");
+    }
+
+    /** Greedy generation from a saved rpe model: each token is the argmax of the full forward's last logits. */
+    @Test
+    void generatesFromItsCheckpointLikeTheFullForward() throws IOException {
+        InferenceFixture fx = new InferenceFixture(dir, Map.of("pos_emb", "rpe", "rpe_num_buckets", "8",
+                "rpe_max_distance", "24"));
+        try (CpuKernels k = new CpuKernels(2)) {
+            NeoXArgs args = fx.args(Map.of());
+            GPTNeoXModel model = InferenceModels.load(args, k).model();
+            try (Tokenizer tok = InferenceModels.tokenizer(args)) {
+                int[] prompt = tok.encode("Once upon ");
+                int[] gen = new TextGenerator(new InferenceSession(model, k), tok, new TokenSampler(0, 0, 0, 1), 20,
+                        false, Clock.SYSTEM).generateTokens(prompt);
+                int v = model.spec().paddedVocabSize();
+                int[] seq = Arrays.copyOf(prompt, prompt.length + gen.length);
+                System.arraycopy(gen, 0, seq, prompt.length, gen.length);
+                for (int g = 0; g < gen.length; g++) {
+                    int n = prompt.length + g;
+                    float[] logits = new float[n * v];
+                    model.logits(Arrays.copyOf(seq, n), 1, n, logits);
+                    int best = 0;
+                    for (int j = 1; j < v; j++) {
+                        best = logits[(n - 1) * v + j] > logits[(n - 1) * v + best] ? j : best;
+                    }
+                    assertEquals(best, gen[g], "generated token " + g);
+                }
+            }
+        }
     }
 
     @Test
