@@ -23,6 +23,9 @@ import org.neox.tensor.TokenBatch;
  * the final norm and output (specs L+3, L+4) must be owned together by the last stage. With tied
  * weights the last stage holds its own copy of {@code sequential.0.word_embeddings.weight}
  * (DeepSpeed's tied layer; the trainer all-reduces its gradient between first and last stage).
+ * With {@code pos_emb: rpe} every stage holds {@code sequential.2.attention.rpe.weight}, placed
+ * just before its first layer's parameters and shared by its layers ({@link RelativePositionBias});
+ * the trainer sums its gradient over all stages.
  * Several micro-batches may be in flight (the 1F1B schedule): each uses its own activation
  * slot ({@code slot} arguments, buffers allocated on first use, so a stage holds as many
  * activation sets as it has micro-batches in flight). A {@link GradientReadyListener} may be
