@@ -44,6 +44,13 @@ final class HfConfig {
         if (cfg.gptJTied()) {
             throw new UserError("config key gpt_j_tied is true; HF GPTNeoX has two layer norms per layer");
         }
+        for (int i = 0; i < cfg.attentionConfig().size(); i++) {
+            String type = cfg.attentionConfig().get(i);
+            if (!type.equals("global") && !type.equals("flash")) {
+                throw new UserError("config key attention_config makes layer " + i + " " + type
+                        + " (block-sparse); HF GPTNeoX has dense causal attention only");
+            }
+        }
         cfg.fullShapes(); // checks norm
         ObjectNode o = JSON.createObjectNode();
         o.putArray("architectures").add("GPTNeoXForCausalLM");

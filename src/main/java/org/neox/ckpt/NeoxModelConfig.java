@@ -1,7 +1,9 @@
 package org.neox.ckpt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.neox.util.UserError;
 
@@ -29,6 +31,7 @@ public record NeoxModelConfig(
         String norm,
         String outputLayerParallelism,
         String tokenizerType,
+        List<String> attentionConfig,
         int rpeNumBuckets) {
 
     public static NeoxModelConfig fromResolved(JsonNode c, String source) {
@@ -41,7 +44,8 @@ public record NeoxModelConfig(
                 r.bool("no_weight_tying", false), r.number("init_method_std", 0.02),
                 r.text("activation", "gelu"), r.bool("bias_gelu_fusion", false), r.text("pos_emb", "learned"),
                 r.text("norm", "layernorm"), r.text("output_layer_parallelism", "row"),
-                r.text("tokenizer_type", "GPT2BPETokenizer"), r.positiveInt("rpe_num_buckets", 32));
+                r.text("tokenizer_type", "GPT2BPETokenizer"), r.texts("attention_config"),
+                r.positiveInt("rpe_num_buckets", 32));
     }
 
     /** geglu's dense_h_to_4h shards are [x | gate] per tensor rank ({@link ShardMerger}). */
@@ -148,6 +152,22 @@ public record NeoxModelConfig(
                 throw new UserError(source + ": key " + key + " is " + v + ", expected true or false");
             }
             return v.booleanValue();
+        }
+
+        /** A list of strings (a resolved attention_config is expanded to one per layer); empty when unset. */
+        List<String> texts(String key) {
+            JsonNode v = get(key);
+            if (v == null || v.isNull()) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : v) {
+                if (!v.isArray() || !e.isTextual()) {
+                    throw new UserError(source + ": key " + key + " is " + v + ", expected a list of strings per layer");
+                }
+                out.add(e.textValue());
+            }
+            return List.copyOf(out);
         }
 
         String text(String key, String dflt) {

@@ -31,6 +31,14 @@ import org.neox.kernel.RotaryTables;
  * Attention dropout runs on the same blocks only ({@code [i0, i1) × [0, i1)}), with the counters
  * the full-square call would use, so the kept entries are identical and the untouched rest is
  * never read.
+ *
+ * <p>Sparse layers ({@link BlockLayout}) add an additive mask {@code [maskHeads, s, s]} (0 or
+ * {@link BlockLayout#MASKED}) to the scores before the softmax: the masked probabilities come out
+ * as exact zeros, and so do their gradients, which is DeepSpeed's block-sparse attention. In
+ * triangle mode each block of query rows also skips the key columns before the first one any of
+ * its rows keeps ({@code [0, lo)}): a sliding window's GEMMs cover about the window, not the
+ * triangle. Those skipped scores keep whatever the buffer held, plus the mask (finite: probs
+ * hold earlier probabilities or zeros), so the softmax gives them exact zeros as well.
  */
 final class AttentionCore {
     /** Query rows per triangle block: 128 for long sequences, a quarter of short ones (tests). */
@@ -45,6 +53,11 @@ final class AttentionCore {
     private final float[] alibi;
     /** the relative position bias, or null */
     private final RelativePositionBias rpe;
+    /** the sparse layout's additive score mask [maskHeads, s, s], or null */
+    private final float[] mask;
+    private final int maskHeads;
+    /** per triangle block of query rows: the first key column any of its rows keeps (0 when dense) */
+    private final int[] keyStart;
     /** alpha of the score GEMM and of the dq/dk GEMMs */
     private final float qkAlpha;
     /** scale the softmax kernels apply */
@@ -53,18 +66,21 @@ final class AttentionCore {
     private final float dropout;
     private final int blk;
 
-    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, boolean triangle, float attentionDropout) {
-        this(k, d, rotary, alibiSlopes, triangle, attentionDropout, null, 1);
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout, boolean triangle,
+                  float attentionDropout) {
+        this(k, d, rotary, alibiSlopes, layout, triangle, attentionDropout, null, 1);
     }
 
     /** @param layerScale c of apply_query_key_layer_scaling (1 without it); used only with a bias */
-    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, boolean triangle, float attentionDropout,
-                  RelativePositionBias rpe, int layerScale) {
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout, boolean triangle,
+                  float attentionDropout, RelativePositionBias rpe, int layerScale) {
         this.k = k;
         this.d = d;
         this.rotary = rotary;
         this.alibi = alibiSlopes;
         this.rpe = rpe;
+        this.mask = layout != null ? layout.additiveMask(d.seq()) : null;
+        this.maskHeads = mask == null ? 0 : mask.length / (d.seq() * d.seq());
         boolean bias = alibiSlopes != null || rpe != null;
         float norm = (float) (1.0 / (Math.sqrt(d.headDim()) * layerScale));
         this.qkAlpha = bias ? norm : 1f;
@@ -72,6 +88,10 @@ final class AttentionCore {
         this.triangle = triangle;
         this.dropout = attentionDropout;
         this.blk = block(d.seq());
+        this.keyStart = new int[(d.seq() + blk - 1) / blk];
+        for (int b = 0; layout != null && b < keyStart.length; b++) {
+            keyStart[b] = layout.firstKeptKey(b * blk, Math.min(d.seq(), (b + 1) * blk));
+        }
     }
 
     /** qkv [R, 3hl] → c.q, c.k, c.v (rotated) → c.probs → c.ctx [R, hl]; heads is scratch. */
@@ -86,19 +106,21 @@ final class AttentionCore {
         int n = d.count();
         float[] pd = c.probs;
         if (triangle) {
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, qkAlpha, c.q, i0 * hd, hd, s * hd,
-                    c.k, 0, hd, s * hd, 0f, c.probs, i0 * s, s, s * s, n));
+            forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(false, true, i1 - i0, i1 - lo, hd, qkAlpha, c.q, i0 * hd, hd,
+                    s * hd, c.k, lo * hd, hd, s * hd, 0f, c.probs, i0 * s + lo, s, s * s, n));
             addBias(c.probs);
+            addMask(c.probs);
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(c.probs, 0, n, s, blk);
         } else {
             k.gemmBatched(false, true, s, s, hd, qkAlpha, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
             addBias(c.probs);
+            addMask(c.probs);
             k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
         }
         if (train && dropout > 0f) {
             if (triangle) {
-                forEachBlock((i0, i1) -> k.dropoutForward2d(c.probs, i0 * s, c.probsDropped, i0 * s, n, s * s,
+                forEachBlock((i0, i1, lo) -> k.dropoutForward2d(c.probs, i0 * s, c.probsDropped, i0 * s, n, s * s,
                         i1 - i0, s, i1, dropout, seed, counter + (long) i0 * s));
             } else {
                 k.dropoutForward(c.probs, 0, c.probsDropped, 0, n * s * s, dropout, seed, counter);
@@ -107,8 +129,8 @@ final class AttentionCore {
         }
         if (triangle) {
             float[] p2 = pd;
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, 1f, p2, i0 * s, s, s * s,
-                    c.v, 0, hd, s * hd, 0f, heads, i0 * hd, hd, s * hd, n));
+            forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1 - lo, 1f, p2, i0 * s + lo, s,
+                    s * s, c.v, lo * hd, hd, s * hd, 0f, heads, i0 * hd, hd, s * hd, n));
         } else {
             k.gemmBatched(false, false, s, hd, s, 1f, pd, 0, s * s, c.v, 0, s * hd, 0f, heads, 0, s * hd, n);
         }
@@ -125,18 +147,23 @@ final class AttentionCore {
         float[] pd = train && dropout > 0f ? c.probsDropped : c.probs;
         float[] dp = sc.dprobs;
         if (triangle) {
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, true, i1 - i0, i1, hd, 1f, dh, i0 * hd, hd, s * hd,
-                    c.v, 0, hd, s * hd, 0f, dp, i0 * s, s, s * s, n));
+            if (mask != null) {
+                // keys before a block's first kept key get no dp; the softmax backward reads them
+                // (times a zero probability), so they must be finite: the scratch may hold anything
+                k.fill(dp, 0, n * s * s, 0f);
+            }
+            forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(false, true, i1 - i0, i1 - lo, hd, 1f, dh, i0 * hd, hd,
+                    s * hd, c.v, lo * hd, hd, s * hd, 0f, dp, i0 * s + lo, s, s * s, n));
             k.fill(sc.dv, 0, sc.dv.length, 0f);
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, 1f, pd, i0 * s, s, s * s,
-                    dh, i0 * hd, hd, s * hd, 1f, sc.dv, 0, hd, s * hd, n));
+            forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(true, false, i1 - lo, hd, i1 - i0, 1f, pd, i0 * s + lo, s,
+                    s * s, dh, i0 * hd, hd, s * hd, 1f, sc.dv, lo * hd, hd, s * hd, n));
         } else {
             k.gemmBatched(false, true, s, s, hd, 1f, dh, 0, s * hd, c.v, 0, s * hd, 0f, dp, 0, s * s, n);
             k.gemmBatched(true, false, s, hd, s, 1f, pd, 0, s * s, dh, 0, s * hd, 0f, sc.dv, 0, s * hd, n);
         }
         if (train && dropout > 0f) {
             if (triangle) {
-                forEachBlock((i0, i1) -> k.dropoutBackward2d(dp, i0 * s, dp, i0 * s, n, s * s, i1 - i0, s, i1,
+                forEachBlock((i0, i1, lo) -> k.dropoutBackward2d(dp, i0 * s, dp, i0 * s, n, s * s, i1 - i0, s, i1,
                         dropout, seed, counter + (long) i0 * s));
             } else {
                 k.dropoutBackward(dp, 0, dp, 0, n * s * s, dropout, seed, counter);
@@ -146,11 +173,11 @@ final class AttentionCore {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(dp, 0, n, s, blk);
             accumulateBias(dp);
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1, qkAlpha, dp, i0 * s, s, s * s,
-                    c.k, 0, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
+            forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1 - lo, qkAlpha, dp,
+                    i0 * s + lo, s, s * s, c.k, lo * hd, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
             k.fill(sc.dk, 0, sc.dk.length, 0f);
-            forEachBlock((i0, i1) -> k.gemmStridedBatched(true, false, i1, hd, i1 - i0, qkAlpha, dp, i0 * s, s, s * s,
-                    c.q, i0 * hd, hd, s * hd, 1f, sc.dk, 0, hd, s * hd, n));
+            forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(true, false, i1 - lo, hd, i1 - i0, qkAlpha, dp,
+                    i0 * s + lo, s, s * s, c.q, i0 * hd, hd, s * hd, 1f, sc.dk, lo * hd, hd, s * hd, n));
         } else {
             k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             accumulateBias(dp);
@@ -180,15 +207,30 @@ final class AttentionCore {
         }
     }
 
-    /** One block {@code [from, to)} of query rows (or key columns), for all matrices at once. */
+    /** Scores {@code [count, s, s]} += the sparse layout's mask of each matrix's head (no-op when dense). */
+    private void addMask(float[] scores) {
+        if (mask == null) {
+            return;
+        }
+        int ss = d.seq() * d.seq();
+        for (int m = 0; m < d.count(); m++) {
+            int head = maskHeads == 1 ? 0 : m % d.headsLocal();
+            k.add(scores, m * ss, mask, head * ss, scores, m * ss, ss);
+        }
+    }
+
+    /**
+     * One block {@code [from, to)} of query rows, for all matrices at once; its rows need the key
+     * columns {@code [lo, to)} (0 unless a sparse layout masks a block's first keys).
+     */
     private interface BlockBody {
-        void run(int from, int to);
+        void run(int from, int to, int lo);
     }
 
     private void forEachBlock(BlockBody body) {
         int s = d.seq();
         for (int i0 = 0; i0 < s; i0 += blk) {
-            body.run(i0, Math.min(s, i0 + blk));
+            body.run(i0, Math.min(s, i0 + blk), keyStart[i0 / blk]);
         }
     }
 

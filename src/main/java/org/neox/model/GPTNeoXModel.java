@@ -1,7 +1,9 @@
 package org.neox.model;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.neox.comm.Communicator;
 import org.neox.kernel.Kernels;
 import org.neox.kernel.RotaryTables;
@@ -59,6 +61,7 @@ public final class GPTNeoXModel {
     /** During a backward with a listener: gradients {@code [hostGradsFrom, n)} were read to the host. */
     private int hostGradsFrom;
     private Dims dims;
+    private final Map<Integer, BlockLayout> layouts = new HashMap<>();
 
     /** The whole model (every layer spec) on one pipeline stage. */
     public GPTNeoXModel(ModelSpec spec, Kernels kernels, Communicator tensorGroup, long seed) {
@@ -89,7 +92,7 @@ public final class GPTNeoXModel {
         int layerEnd = Math.min(spec.numLayers(), endSpec - 2);
         rpe = spec.posEmb() == PosEmb.RPE ? new RelativePositionBias(spec, spec.numHeads() / tp.size(), store, kernels) : null;
         for (int i = layerStart; i < layerEnd; i++) {
-            layers.add(new TransformerLayer(i, spec, rotary, alibi, store, kernels, tp, rpe));
+            layers.add(new TransformerLayer(i, spec, rotary, alibi, layout(i, seed), store, kernels, tp, rpe));
         }
         head = last ? new OutputHead(spec, store, kernels, tp, embedding) : null;
         store.allocate();
@@ -103,6 +106,33 @@ public final class GPTNeoXModel {
         }
         this.headOffset = head != null ? firstOffset("sequential." + spec.finalNormSpecIndex() + ".") : 0;
         initialise(seed);
+    }
+
+    /**
+     * Layer i's sparse block layout for this rank's heads (null for global/flash layers); layers
+     * with equal layouts share one object, and with it one score mask.
+     */
+    private BlockLayout layout(int layer, long seed) {
+        AttentionKind kind = spec.attentionConfig().get(layer);
+        if (!kind.sparse()) {
+            return null;
+        }
+        int local = spec.numHeads() / tp.size();
+        BlockLayout l = SparseLayouts.make(kind, spec.sparsityConfig(), spec.numHeads(), spec.seqLength(), seed, layer)
+                .heads(tp.rank() * local, local);
+        for (BlockLayout known : layouts.values()) {
+            if (known.sameAs(l)) {
+                l = known;
+                break;
+            }
+        }
+        layouts.put(layer, l);
+        return l;
+    }
+
+    /** Transformer layer → its sparse block layout (for {@link InferenceSession}). */
+    BlockLayout sparseLayout(int layer) {
+        return layouts.get(layer);
     }
 
     /** The lowest offset of the views named {@code prefix...} (views are contiguous per layer spec). */

@@ -49,6 +49,8 @@ public final class InferenceSession {
     private final Norm norm;
     private final NormParams finalNorm;
     private final LayerParams[] layers;
+    /** per layer: the sparse block layout, or null */
+    private final BlockLayout[] layouts;
     private Buffers buf;
     private float[] scores = new float[0];
 
@@ -87,7 +89,9 @@ public final class InferenceSession {
         }
         this.rpeScaled = new float[rpe ? spec.rpeNumBuckets() * heads : 0];
         this.layers = new LayerParams[spec.numLayers()];
+        this.layouts = new BlockLayout[spec.numLayers()];
         for (int i = 0; i < layers.length; i++) {
+            layouts[i] = model.sparseLayout(i);
             String pre = "sequential." + ModelSpec.layerSpecIndex(i) + ".";
             layers[i] = new LayerParams(normParams(views, pre + "input_layernorm"),
                     require(views, pre + "attention.query_key_value.weight").offset(),
@@ -135,7 +139,7 @@ public final class InferenceSession {
             }
         }
         for (int i = 0; i < layers.length; i++) {
-            layer(layers[i], cache.keys[i], cache.values[i], cache.capacity, pos0, n, b, spec.layerScale(i));
+            layer(i, cache.keys[i], cache.values[i], cache.capacity, pos0, n, b);
         }
         cache.advance(n);
         int first = allRows ? 0 : n - 1;
@@ -162,10 +166,13 @@ public final class InferenceSession {
     }
 
     /** One transformer layer on {@code b.x [n, h]} in place (spec §5.3–5.5, eval mode). */
-    private void layer(LayerParams lp, float[] kc, float[] vc, int cap, int pos0, int n, Buffers b, int layerScale) {
+    private void layer(int i, float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
+        LayerParams lp = layers[i];
+        AttentionKind kind = spec.attentionConfig().get(i);
         applyNorm(lp.ln1, b.x, 0, b.ln, n, b);
         linear(b.ln, n, h, 3 * h, lp.qkvW, lp.qkvB, b.qkv);
-        attention(kc, vc, cap, pos0, n, b, layerScale);
+        attention(kind.addsAlibi() ? alibi : null, kind.addsRelativeBias() && rpeOff >= 0, layouts[i],
+                kind.scalesByLayer() ? spec.layerScale(i) : 1, kc, vc, cap, pos0, n, b);
         linear(b.ctx, n, h, h, lp.denseW, lp.denseB, b.attnOut);
         float[] mlpIn;
         if (spec.gptJResidual()) {
@@ -196,10 +203,12 @@ public final class InferenceSession {
     /**
      * Splits the head-interleaved {@code qkv [n, heads·3·hd]} into {@code q, k, v [heads, n, hd]},
      * rotates q and k at their absolute positions, appends k and v to the cache, then
-     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi or rpe], causal)·V} over all cached positions → {@code b.ctx [n, h]}
-     * (with a bias, GPT-NeoX's layer scaling: scores divided by c, the softmax multiplying by c).
+     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi or rpe], causal [and sparse layout])·V} over all cached
+     * positions → {@code b.ctx [n, h]} (with a bias, GPT-NeoX's layer scaling: scores divided by
+     * {@code layerScale}, the softmax multiplying by it).
      */
-    private void attention(float[] kc, float[] vc, int cap, int pos0, int n, Buffers b, int layerScale) {
+    private void attention(float[] slopes, boolean rpe, BlockLayout layout, int layerScale, float[] kc, float[] vc,
+                           int cap, int pos0, int n, Buffers b) {
         float[][] parts = {b.q, b.kNew, b.vNew};
         for (int part = 0; part < 3; part++) {
             // qkv [t, head·3hd + part·hd + j] → part [head, t, j]
@@ -217,22 +226,22 @@ public final class InferenceSession {
         k.copy3d(b.vNew, 0, vc, pos0 * hd, 1, heads, n * hd, 0, n * hd, 0, cap * hd);
         int len = pos0 + n;
         float norm = (float) (1.0 / Math.sqrt(hd));
-        if (alibi != null || rpeOff >= 0) {
+        if (slopes != null || rpe) {
             // GPT-NeoX's order: scaled scores, + bias at absolute query position i (−slope·(i−j) or rpe), softmax
             float alpha = (float) (1.0 / (Math.sqrt(hd) * layerScale));
             k.gemmBatched(false, true, n, len, hd, alpha, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
-            if (alibi != null) {
-                k.alibiBias(scores, 0, heads, n, len, pos0, alibi, 0, heads);
+            if (slopes != null) {
+                k.alibiBias(scores, 0, heads, n, len, pos0, slopes, 0, heads);
             }
             k.toHost(scores);
-            if (rpeOff >= 0) {
+            if (rpe) {
                 addRelativeBias(scores, n, len, pos0);
             }
-            maskedSoftmax(scores, heads, n, len, pos0, layerScale);
+            maskedSoftmax(scores, heads, n, len, pos0, layerScale, layout);
         } else {
             k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
             k.toHost(scores);
-            maskedSoftmax(scores, heads, n, len, pos0, norm);
+            maskedSoftmax(scores, heads, n, len, pos0, norm, layout);
         }
         k.gemmBatched(false, false, n, hd, len, 1f, scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
         // [head, t, j] → ctx [t, head·hd + j]
@@ -253,29 +262,32 @@ public final class InferenceSession {
     }
 
     /**
-     * Row t of each head (absolute position pos0 + t) sees keys {@code [0, pos0 + t]}: softmax of
-     * the scaled scores there, exact zeros beyond (what the −10000 mask gives in float).
+     * Row t of each head (absolute position pos0 + t) sees keys {@code [0, pos0 + t]} (those the
+     * sparse layout keeps, when there is one): softmax of the scaled scores there, exact zeros
+     * elsewhere (what the −10000 mask gives in float, and what DeepSpeed's skipped blocks give).
      */
-    private static void maskedSoftmax(float[] s, int count, int n, int len, int pos0, float scale) {
+    private static void maskedSoftmax(float[] s, int count, int n, int len, int pos0, float scale, BlockLayout layout) {
         for (int c = 0; c < count; c++) {
             for (int t = 0; t < n; t++) {
                 int o = (c * n + t) * len;
-                int valid = pos0 + t + 1;
+                int q = pos0 + t;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < valid; j++) {
-                    max = Math.max(max, s[o + j] * scale);
+                for (int j = 0; j <= q; j++) {
+                    if (layout == null || layout.keeps(c, q, j)) {
+                        max = Math.max(max, s[o + j] * scale);
+                    }
                 }
                 double sum = 0;
-                for (int j = 0; j < valid; j++) {
-                    float e = (float) Math.exp(s[o + j] * scale - max);
+                for (int j = 0; j <= q; j++) {
+                    float e = layout == null || layout.keeps(c, q, j) ? (float) Math.exp(s[o + j] * scale - max) : 0f;
                     s[o + j] = e;
                     sum += e;
                 }
                 float inv = (float) (1.0 / sum);
-                for (int j = 0; j < valid; j++) {
+                for (int j = 0; j <= q; j++) {
                     s[o + j] *= inv;
                 }
-                Arrays.fill(s, o + valid, o + len, 0f);
+                Arrays.fill(s, o + q + 1, o + len, 0f);
             }
         }
     }

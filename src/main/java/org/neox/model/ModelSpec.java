@@ -1,5 +1,7 @@
 package org.neox.model;
 
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import org.neox.kernel.ActivationKind;
 
@@ -34,11 +36,13 @@ import org.neox.kernel.ActivationKind;
  * @param checkpointActivations checkpoint_activations
  * @param checkpointNumLayers checkpoint_num_layers
  * @param useTriangleAttn use_triangle_attn (block-triangular causal attention)
+ * @param attentionConfig attention_config expanded to one entry per layer
+ * @param sparsityConfig sparsity_config (the sparse layer types' settings)
  * @param rpeNumBuckets rpe_num_buckets (T5 relative position bias, pos_emb rpe)
  * @param rpeMaxDistance rpe_max_distance
- * @param applyQueryKeyLayerScaling apply_query_key_layer_scaling (scores divided by
- *        {@code c = max(1, layer index)} before a position bias is added, the softmax multiplying
- *        by c again: the net effect multiplies the rpe/ALiBi bias by c; otherwise only precision)
+ * @param applyQueryKeyLayerScaling apply_query_key_layer_scaling (in global layers the scores are
+ *        divided by {@code c = max(1, layer index)} before a position bias is added and the softmax
+ *        multiplies by c again: the net effect multiplies the rpe/ALiBi bias by c; otherwise only precision)
  */
 public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLength, int maxPositionEmbeddings,
                         int paddedVocabSize, PosEmb posEmb, double rotaryPct, double rotaryEmbBase, Norm norm,
@@ -46,7 +50,8 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                         boolean gptJTied, boolean noWeightTying, Activation activation, boolean biasGeluFusion,
                         InitMethod initMethod, InitMethod outputLayerInitMethod, double initMethodStd,
                         double attentionDropout, double hiddenDropout, boolean checkpointActivations,
-                        int checkpointNumLayers, boolean useTriangleAttn, int rpeNumBuckets, int rpeMaxDistance,
+                        int checkpointNumLayers, boolean useTriangleAttn, List<AttentionKind> attentionConfig,
+                        SparsityConfig sparsityConfig, int rpeNumBuckets, int rpeMaxDistance,
                         boolean applyQueryKeyLayerScaling) {
 
     public ModelSpec {
@@ -63,13 +68,22 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         if (checkpointNumLayers < 1) {
             throw new IllegalArgumentException("checkpoint_num_layers must be >= 1, got " + checkpointNumLayers);
         }
+        attentionConfig = List.copyOf(attentionConfig);
+        if (attentionConfig.size() != numLayers) {
+            throw new IllegalArgumentException("attention_config has " + attentionConfig.size() + " entries for "
+                    + numLayers + " layers");
+        }
+        // each sparse type's settings are checked once here, before any rank builds its layers
+        attentionConfig.stream().distinct().filter(AttentionKind::sparse)
+                .forEach(kind -> SparseLayouts.make(kind, sparsityConfig, numHeads, seqLength, 0, 0));
     }
 
     /** GPT-NeoX defaults for everything but the sizes, except rotary pos-emb and an untied output as in the shipped configs (NeoX itself defaults to learned, tied). */
     public static ModelSpec defaults(int numLayers, int hidden, int heads, int seq, int paddedVocab) {
         return new ModelSpec(numLayers, hidden, heads, seq, seq, paddedVocab, PosEmb.ROTARY, 1.0, 10000,
                 Norm.LAYERNORM, 1e-5, 1e-8, 1e-5, false, false, true, Activation.GELU, false,
-                InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.02, 0.0, 0.0, false, 1, false, 32, 128, false);
+                InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.02, 0.0, 0.0, false, 1, false,
+                Collections.nCopies(numLayers, AttentionKind.GLOBAL), SparsityConfig.DEFAULTS, 32, 128, false);
     }
 
     public int headDim() {
@@ -93,42 +107,61 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, p,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withNorm(Norm n, boolean parallelResidual, boolean tiedNorms, boolean untiedOutput, boolean tanhGelu) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, n, layernormEps, rmsNormEps, scalenormEps, parallelResidual, tiedNorms,
                 untiedOutput, activation, tanhGelu, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withRotaryPct(double pct) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 pct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withDropout(double attention, double hidden) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withMemory(boolean checkpoint, int checkpointLayers, boolean triangle) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withInit(InitMethod init, InitMethod outputInit, double std) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, init, outputInit, std,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+    }
+
+    public ModelSpec withAttention(List<AttentionKind> kinds, SparsityConfig sparsity) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, kinds,
+                sparsity, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+    }
+
+    /** Whether any layer's attention is not the dense causal softmax of every position. */
+    public boolean hasSparseAttention() {
+        return attentionConfig.stream().anyMatch(AttentionKind::sparse);
     }
 
     /** The T5 relative position bias settings (pos_emb rpe). */
@@ -137,7 +170,7 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
                 attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn,
-                numBuckets, maxDistance, applyQueryKeyLayerScaling);
+                attentionConfig, sparsityConfig, numBuckets, maxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withLayerScaling(boolean apply) {
@@ -145,7 +178,7 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
                 attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn,
-                rpeNumBuckets, rpeMaxDistance, apply);
+                attentionConfig, sparsityConfig, rpeNumBuckets, rpeMaxDistance, apply);
     }
 
     /**
@@ -212,7 +245,8 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, a, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     /** init_method / output_layer_init_method values (spec §5.7). */

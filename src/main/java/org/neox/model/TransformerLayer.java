@@ -31,6 +31,8 @@ final class TransformerLayer {
     private final RelativePositionBias rpe;
     /** apply_query_key_layer_scaling's c for this layer (1 without it) */
     private final int layerScale;
+    /** the sparse block layout of this layer, or null for global/flash attention */
+    private final BlockLayout layout;
     private final boolean triangle;
     private final float attentionDropout;
     private Dims d;
@@ -47,16 +49,18 @@ final class TransformerLayer {
     final ParallelLinear fc2;
     private AttentionCore attention;
 
-    TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, ParamStore store, Kernels k,
-                     TensorParallel tp, RelativePositionBias rpe) {
+    TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout,
+                     ParamStore store, Kernels k, TensorParallel tp, RelativePositionBias rpe) {
         this.specIndex = ModelSpec.layerSpecIndex(layer);
         this.k = k;
         this.rotary = rotary;
-        this.alibiSlopes = alibiSlopes;
-        this.rpe = rpe;
-        this.layerScale = spec.layerScale(layer);
+        AttentionKind kind = spec.attentionConfig().get(layer);
+        this.alibiSlopes = kind.addsAlibi() ? alibiSlopes : null;
+        this.layout = layout;
+        this.rpe = kind.addsRelativeBias() ? rpe : null;
+        this.layerScale = kind.scalesByLayer() ? spec.layerScale(layer) : 1;
         this.triangle = spec.useTriangleAttn();
-        this.attentionDropout = (float) spec.attentionDropout();
+        this.attentionDropout = kind.dropsProbabilities(alibiSlopes != null) ? (float) spec.attentionDropout() : 0f;
         this.parallel = spec.gptJResidual();
         this.tiedNorms = spec.gptJTied();
         this.activation = spec.activation() == ModelSpec.Activation.GEGLU ? null : spec.elementwiseActivation();
@@ -75,7 +79,7 @@ final class TransformerLayer {
     void bind(Dims dims) {
         if (!dims.equals(d)) {
             d = dims;
-            attention = new AttentionCore(k, dims, rotary, alibiSlopes, triangle, attentionDropout, rpe, layerScale);
+            attention = new AttentionCore(k, dims, rotary, alibiSlopes, layout, triangle, attentionDropout, rpe, layerScale);
         }
     }
 

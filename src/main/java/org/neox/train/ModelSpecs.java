@@ -2,6 +2,7 @@ package org.neox.train;
 
 import org.neox.config.ModelArgs;
 import org.neox.config.NeoXArgs;
+import org.neox.model.AttentionKind;
 import org.neox.model.ModelSpec;
 import org.neox.util.UserError;
 
@@ -38,17 +39,13 @@ public final class ModelSpecs {
                 args.training().checkpointActivations(), args.training().checkpointNumLayers(),
                 // Block-triangular causal attention (the Ascend port's use_triangle_attn, on by
                 // default there): the same numbers as the masked square at about half the work.
-                true, m.rpeNumBuckets(), m.rpeMaxDistance(), m.applyQueryKeyLayerScaling());
+                true, m.attentionConfig().stream().map(AttentionKind::of).toList(),
+                SparsitySettings.from(m.sparsityConfig()), m.rpeNumBuckets(), m.rpeMaxDistance(),
+                m.applyQueryKeyLayerScaling());
     }
 
     private static void refuseUnsupported(NeoXArgs args) {
         ModelArgs m = args.model();
-        for (String type : m.attentionConfig()) {
-            if (!type.equals("global")) {
-                throw new UserError("attention_config: attention type '" + type
-                        + "' is not implemented by neox; expected global");
-            }
-        }
         if (args.training().useMup()) {
             throw new UserError("use_mup: muP is not implemented by neox; expected false");
         }

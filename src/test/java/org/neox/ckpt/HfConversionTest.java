@@ -197,6 +197,16 @@ class HfConversionTest {
         assertEquals("config key pos_emb is rpe; HF GPTNeoX has no T5 relative position bias (it supports rotary only)",
                 r.getMessage());
         assertFalse(Files.exists(dir.resolve("or")), "nothing written");
+        // nor block-sparse layers (a flash layer is dense attention and converts)
+        ObjectNode sparse = TinyCheckpoints.config(1, 8, 12, false, true);
+        sparse.putArray("attention_config").add("local");
+        CheckpointStore sparseStore = TinyCheckpoints.save(dir.resolve("s"), sparse,
+                TinyCheckpoints.randomFull(sparse, 6), Topology.SINGLE, 1);
+        UserError sp = assertThrows(UserError.class, () -> HfExporter.export(sparseStore.open(1), dir.resolve("os"),
+                DType.F32, OptionalInt.empty()));
+        assertEquals("config key attention_config makes layer 0 local (block-sparse); HF GPTNeoX has dense causal"
+                + " attention only", sp.getMessage());
+        assertFalse(Files.exists(dir.resolve("os")), "nothing written");
         Files.createDirectories(dir.resolve("full"));
         Files.writeString(dir.resolve("full").resolve("x"), "x");
         UserError o = assertThrows(UserError.class, () -> HfExporter.export(store.open(1), dir.resolve("full"),

@@ -2,6 +2,7 @@ package org.neox.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,12 +48,23 @@ class GradientCheckTest {
                 Arguments.of("rpe-layer-scaling-3-layers", ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB)
                         .withInit(ModelSpec.InitMethod.NORMAL, ModelSpec.InitMethod.SCALED_NORMAL, 0.2)
                         .withRpe(6, 5).withLayerScaling(true)),
+                Arguments.of("rpe-sparse-local-then-flash-triangle", base.withRpe(6, 5).withMemory(false, 1, true)
+                        .withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
+                                new SparsityConfig(2, null, 2, null, null, null, null, null, null, null))),
                 Arguments.of("relu", base.withActivation(Activation.RELU)),
                 Arguments.of("softsign", base.withActivation(Activation.SOFTSIGN)),
                 Arguments.of("swish-parallel", base.withActivation(Activation.SWISH)
                         .withNorm(Norm.LAYERNORM, true, false, false, false)),
                 Arguments.of("mish-checkpointed", base.withActivation(Activation.MISH).withMemory(true, 1, false)),
-                Arguments.of("geglu-dropout", base.withActivation(Activation.GEGLU).withDropout(0.0, 0.1)));
+                Arguments.of("geglu-dropout", base.withActivation(Activation.GEGLU).withDropout(0.0, 0.1)),
+                // 4 blocks of 2: a local layer (window of 2 blocks) and a per-head fixed layout, with
+                // dropout configured (sparse layers take none) and triangle blocks
+                Arguments.of("sparse-local-fixed-triangle", base.withMemory(false, 1, true).withDropout(0.1, 0.0)
+                        .withAttention(List.of(AttentionKind.LOCAL, AttentionKind.SPARSE_FIXED),
+                                new SparsityConfig(2, true, 3, null, 1, 2, null, null, null, null))),
+                Arguments.of("flash-alibi-bigbird", base.withPosEmb(PosEmb.ALIBI).withDropout(0.1, 0.0)
+                        .withAttention(List.of(AttentionKind.FLASH, AttentionKind.BIGBIRD),
+                                new SparsityConfig(2, null, null, 1, 1, null, 1, null, null, null))));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -47,7 +47,19 @@ class InferenceSessionTest {
                 ModelSpec.defaults(3, 16, 4, SEQ, VOCAB).withInit(InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.3)
                         .withRpe(8, 10).withLayerScaling(true),
                 ModelSpec.defaults(3, 16, 4, SEQ, VOCAB).withInit(InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.3)
-                        .withPosEmb(PosEmb.ALIBI).withLayerScaling(true));
+                        .withPosEmb(PosEmb.ALIBI).withLayerScaling(true),
+                // sparse layers (6 blocks of 2): no ALiBi there, the flash layer keeps it
+                b.withPosEmb(PosEmb.ALIBI).withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
+                        new SparsityConfig(2, null, 3, null, null, null, null, null, null, null)),
+                // a different global pattern per head, and a symmetric window cut by tril
+                b.withMemory(false, 1, true).withAttention(List.of(AttentionKind.SPARSE_FIXED, AttentionKind.BSLONGFORMER),
+                        new SparsityConfig(2, true, 2, null, 1, 2, null, null, null, null)),
+                // random blocks (4 blocks of 3)
+                b.withAttention(List.of(AttentionKind.BIGBIRD, AttentionKind.SPARSE_VARIABLE),
+                        new SparsityConfig(3, true, null, 1, null, null, 1, List.of(1, 2), List.of(1), null)),
+                // rpe in a sparse layer (added, without layer scaling) and none in the flash layer
+                b.withRpe(8, 10).withLayerScaling(true).withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
+                        new SparsityConfig(2, null, 3, null, null, null, null, null, null, null)));
     }
 
     private static int[] tokens(int n, long seed) {

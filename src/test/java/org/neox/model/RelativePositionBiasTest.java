@@ -78,7 +78,7 @@ class RelativePositionBiasTest {
                     double[] expected = reference(qkv, d, w, 6, 5, c);
                     for (boolean triangle : new boolean[] {false, true}) {
                         LayerCache cache = new LayerCache(d, false, true);
-                        new AttentionCore(k, d, null, null, triangle, 0f, rpe, c)
+                        new AttentionCore(k, d, null, null, null, triangle, 0f, rpe, c)
                                 .forward(qkv, cache, new float[d.rows() * d.hLocal()], false, 1, 0);
                         for (int i = 0; i < expected.length; i++) {
                             assertTrue(Math.abs(expected[i] - cache.ctx[i]) <= 2e-6 * (1 + Math.abs(expected[i])),

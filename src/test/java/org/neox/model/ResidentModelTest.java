@@ -119,6 +119,17 @@ class ResidentModelTest {
                 .withMemory(true, 1, false).withDropout(0.0, 0.1));
     }
 
+    /** Sparse layers' score masks are kernel inputs like any weight: uploaded once, never written. */
+    @Test
+    void sparseLayoutsAreBitwiseTheHeapRun() {
+        assumeNative();
+        SparsityConfig c = new SparsityConfig(2, true, 3, null, 1, 2, null, null, null, null);
+        assertSame(TinyModels.spec().withDropout(0.1, 0.0)
+                .withAttention(List.of(AttentionKind.LOCAL, AttentionKind.SPARSE_FIXED), c));
+        assertSame(TinyModels.spec().withMemory(false, 1, true)
+                .withAttention(List.of(AttentionKind.BSLONGFORMER, AttentionKind.FLASH), c));
+    }
+
     /**
      * Generation keeps a KV cache in kernel buffers. The prompt's logits are bitwise the heap run's;
      * single-token steps run their products as device GEMMs (the heap kernels do them on the host
