@@ -78,6 +78,18 @@ class RpeTrainTest {
                 "pp=2 x mp=2 x dp=2 ZeRO-1");
     }
 
+    /** rpe in sparse layers (local, flash, global): tensor ranks split both the bias and the per-head layouts. */
+    @Test
+    void sparseAndFlashLayersWithRpeMatchTheSingleRankRun() throws Exception {
+        String sparse = """
+                "attention_config": [[["local", "flash", "global"], "all"]],
+                "sparsity_config": {"block": 8, "num_local_blocks": 2}, "apply-query-key-layer-scaling": true,
+                """;
+        TrainResult single = ParallelLayoutsTrainTest.runRanks(layout("single-sp", 1, 1, 1, 4, 0, sparse, Map.of()));
+        ParallelLayoutsTrainTest.assertSameLosses(single,
+                ParallelLayoutsTrainTest.runRanks(layout("pp2mp2-sp", 4, 2, 2, 4, 0, sparse, Map.of())), "pp=2 x mp=2");
+    }
+
     @Test
     void layerScalingLayoutsMatchTheSingleRankRun() throws Exception {
         String scaled = "\"apply-query-key-layer-scaling\": true,";
