@@ -197,6 +197,31 @@ class RelativePositionBiasTest {
         return d;
     }
 
+    /**
+     * The weight's gradient is complete when a gradient listener (overlapped data-parallel
+     * reduction) is told it is final: after the stage's first layer, which comes last in backward.
+     */
+    @Test
+    void gradientIsFinalWhenTheListenerIsToldSo() {
+        ModelSpec spec = ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB).withRpe(6, 5);
+        GPTNeoXModel m = TinyModels.model(spec, new ReferenceKernels());
+        float[] seen = new float[(int) m.parameterCount()];
+        int[] lowest = {Integer.MAX_VALUE};
+        m.setGradientReadyListener((g, from) -> {
+            for (int i = from; i < Math.min(lowest[0], g.length); i++) {
+                seen[i] = g[i];
+            }
+            lowest[0] = Math.min(lowest[0], from);
+        });
+        m.zeroGrads();
+        m.forwardBackward(TinyModels.batch(2, 8, 6), 1f, 1);
+        m.setGradientReadyListener(null);
+        assertEquals(0, lowest[0]);
+        float[] rpeSeen = slice(m, seen);
+        assertArrayEquals(slice(m, m.grads()), rpeSeen, "rpe gradient as reported");
+        assertTrue(Arrays.stream(toDouble(rpeSeen)).anyMatch(x -> x != 0));
+    }
+
     @Test
     void biasChangesTheModelAndLayerScalingChangesItAgain() {
         ModelSpec base = ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB);

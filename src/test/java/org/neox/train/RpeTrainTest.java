@@ -76,6 +76,10 @@ class RpeTrainTest {
         ParallelLayoutsTrainTest.assertSameLosses(single,
                 ParallelLayoutsTrainTest.runRanks(layout("pp2mp2dp2", 8, 2, 2, 2, 1, "", Map.of())),
                 "pp=2 x mp=2 x dp=2 ZeRO-1");
+        // overlap_comm: the bias gradient is final (and reduced) only after the first layer's backward
+        ParallelLayoutsTrainTest.assertSameLosses(single, ParallelLayoutsTrainTest.runRanks(
+                ParallelLayoutsTrainTest.layoutConfig(dir, "dp2-overlap", 3, 2, 1, 1, 2, 1, true, RPE, Map.of())),
+                "dp=2 ZeRO-1 overlap_comm");
     }
 
     /** rpe in sparse layers (local, flash, global): tensor ranks split both the bias and the per-head layouts. */
