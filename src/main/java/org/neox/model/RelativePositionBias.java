@@ -24,14 +24,15 @@ import org.neox.tensor.ParamView;
  * re-layout by name.
  *
  * <p>Buffers, all kernel-owned (the host never reads them): {@code table [heads, buckets + 1]}
- * = {@code scale · weightᵀ} with a zero last column; {@code index [heads, s, s]} =
- * {@code h·(buckets+1) + bucket(i, j)}, or the zero column for j &gt; i, so that one width-1
- * {@link Kernels#embeddingForward} gathers {@code bias [heads, s, s]} (zero above the diagonal,
- * where the causal softmax ignores it) and one {@link Kernels#embeddingBackward} scatters the
- * score gradient, summed over batch and layers in {@code dbias [heads, s, s]}, into
- * {@code dtable} (the entries above the diagonal, which block-triangular attention leaves
- * unwritten, land in the discarded last column). GEMMs against an identity matrix do the scaled
- * transposes {@code weight ↔ table}.
+ * = {@code scale · weightᵀ} with a zero last column; {@code index [s, s]} = {@code bucket(i, j)},
+ * or the zero column {@code buckets} for j &gt; i, so that per head one width-1
+ * {@link Kernels#embeddingForward} from the head's table row gathers its {@code bias [s, s]}
+ * (zero above the diagonal, where the causal softmax ignores it) and one
+ * {@link Kernels#embeddingBackward} scatters the score gradient, summed over batch and layers in
+ * {@code dbias [heads, s, s]}, into the head's {@code dtable} row (the entries above the
+ * diagonal, which block-triangular attention leaves unwritten, land in the discarded last
+ * column). GEMMs against an identity matrix do the scaled transposes {@code weight ↔ table}.
+ * Host memory: {@code s²} ints and {@code 2·heads·s²} floats.
  */
 final class RelativePositionBias {
     /** The parameter's name on every pipeline stage. */
@@ -102,14 +103,10 @@ final class RelativePositionBias {
         for (int n = 0; n < s; n++) {
             rowBuckets[n] = bucket(n, buckets, maxDistance);
         }
-        index = new int[heads * s * s];
-        for (int h = 0; h < heads; h++) {
-            int base = h * (buckets + 1);
-            for (int i = 0; i < s; i++) {
-                int o = (h * s + i) * s;
-                for (int j = 0; j < s; j++) {
-                    index[o + j] = base + (j <= i ? rowBuckets[i - j] : buckets);
-                }
+        index = new int[s * s];
+        for (int i = 0; i < s; i++) {
+            for (int j = 0; j < s; j++) {
+                index[i * s + j] = j <= i ? rowBuckets[i - j] : buckets;
             }
         }
         bias = new float[heads * s * s];
@@ -122,7 +119,10 @@ final class RelativePositionBias {
         // table[h, b] = scale · W[b, h] for b < buckets (ldc buckets + 1 keeps the zero column)
         k.gemm(false, true, heads, buckets, heads, scale, identity, 0, heads, store.params(), offset, heads,
                 0f, table, 0, buckets + 1);
-        k.embeddingForward(index, 0, table, 0, bias, 0, heads * seq * seq, 1, 0, heads * (buckets + 1));
+        int ss = seq * seq;
+        for (int h = 0; h < heads; h++) {
+            k.embeddingForward(index, 0, table, h * (buckets + 1), bias, h * ss, ss, 1, 0, buckets + 1);
+        }
     }
 
     /** Scores {@code [batch·heads, s, s]} += bias, for each batch element. */
@@ -151,7 +151,10 @@ final class RelativePositionBias {
             return;
         }
         k.fill(dtable, 0, dtable.length, 0f);
-        k.embeddingBackward(index, 0, dbias, 0, dtable, 0, heads * seq * seq, 1, 0, heads * (buckets + 1));
+        int ss = seq * seq;
+        for (int h = 0; h < heads; h++) {
+            k.embeddingBackward(index, 0, dbias, h * ss, dtable, h * (buckets + 1), ss, 1, 0, buckets + 1);
+        }
         // grads[b, h] += scale · dtable[h, b] for b < buckets
         k.gemm(true, false, buckets, heads, heads, scale, dtable, 0, buckets + 1, identity, 0, heads,
                 1f, store.grads(), offset, heads);
