@@ -82,17 +82,10 @@ class AlibiTest {
 
     @Test
     void attentionWithAlibiMatchesDoubleReference() {
-        int batch = 2;
-        int seq = 9;
         int heads = 3;
-        int hd = 4;
-        Dims d = new Dims(batch, seq, heads * hd, heads, hd, 4 * heads * hd, 4 * heads * hd);
-        float[] qkv = new float[d.rows() * 3 * d.hLocal()];
-        Random rnd = new Random(11);
-        for (int i = 0; i < qkv.length; i++) {
-            qkv[i] = (float) (2 * rnd.nextGaussian());
-        }
-        double[] expected = reference(qkv, d);
+        Dims d = ReferenceAttention.dims(2, 9, heads);
+        float[] qkv = ReferenceAttention.randomQkv(d, new Random(11));
+        double[] expected = ReferenceAttention.context(qkv, d, (h, i, j) -> -expectedSlope(heads, h) * (i - j));
         float[] slopes = Alibi.rankSlopes(heads, 1, 0);
         try (CpuKernels cpu = new CpuKernels(2)) {
             for (Kernels k : new Kernels[] {new ReferenceKernels(), cpu}) {
@@ -107,42 +100,5 @@ class AlibiTest {
                 }
             }
         }
-    }
-
-    /** ctx rows [R, heads·hd] from head-interleaved qkv rows [R, heads·3·hd], all in double. */
-    private static double[] reference(float[] qkv, Dims d) {
-        int s = d.seq();
-        int hd = d.headDim();
-        int nh = d.headsLocal();
-        int w = 3 * nh * hd;
-        double[] ctx = new double[d.rows() * nh * hd];
-        for (int b = 0; b < d.batch(); b++) {
-            for (int h = 0; h < nh; h++) {
-                double slope = expectedSlope(nh, h);
-                for (int i = 0; i < s; i++) {
-                    double[] p = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double dot = 0;
-                        for (int c = 0; c < hd; c++) {
-                            dot += qkv[(b * s + i) * w + h * 3 * hd + c] * (double) qkv[(b * s + j) * w + h * 3 * hd + hd + c];
-                        }
-                        p[j] = dot / Math.sqrt(hd) - slope * (i - j);
-                        max = Math.max(max, p[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        p[j] = Math.exp(p[j] - max);
-                        sum += p[j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        for (int c = 0; c < hd; c++) {
-                            ctx[(b * s + i) * nh * hd + h * hd + c] += p[j] / sum * qkv[(b * s + j) * w + h * 3 * hd + 2 * hd + c];
-                        }
-                    }
-                }
-            }
-        }
-        return ctx;
     }
 }

@@ -173,22 +173,18 @@ class SparseAttentionTest {
 
     @Test
     void sparseAttentionMatchesDoubleReferenceOnEveryBackend() {
-        int batch = 2;
         int seq = 12;
         int heads = 3;
-        int hd = 4;
-        Dims d = new Dims(batch, seq, heads * hd, heads, hd, 4 * heads * hd, 4 * heads * hd);
-        float[] qkv = new float[d.rows() * 3 * d.hLocal()];
+        Dims d = ReferenceAttention.dims(2, seq, heads);
         Random rnd = new Random(5);
-        for (int i = 0; i < qkv.length; i++) {
-            qkv[i] = (float) (2 * rnd.nextGaussian());
-        }
+        float[] qkv = ReferenceAttention.randomQkv(d, rnd);
         // a per-head fixed layout (global columns: every block starts at key 0) and a sliding window
         // (later row blocks skip their first keys: the skipped scores hold garbage, set below)
         for (BlockLayout layout : List.of(
                 make(AttentionKind.SPARSE_FIXED, cfg(2, true, 3, null, 1, 3, null, null, null, null), heads, seq),
                 make(AttentionKind.LOCAL, cfg(2, null, 2, null, null, null, null, null, null, null), heads, seq))) {
-            double[] expected = reference(qkv, d, layout);
+            double[] expected = ReferenceAttention.context(qkv, d,
+                    (h, i, j) -> layout.keeps(h, i, j) ? 0 : Double.NEGATIVE_INFINITY);
             List<Kernels> backends = new ArrayList<>(List.of(new ReferenceKernels(), new CpuKernels(2)));
             if (NativeKernels.unavailableReason() == null) {
                 backends.add(NativeKernels.cpu(2));
@@ -246,43 +242,5 @@ class SparseAttentionTest {
         assertEquals(6, local.firstKeptKey(9, 12));
         BlockLayout fixed = make(AttentionKind.SPARSE_FIXED, SparsityConfig.DEFAULTS, 1, 160);
         assertEquals(48, fixed.firstKeptKey(80, 96)); // block 5 keeps the global column 3 first
-    }
-
-    /** ctx rows [R, heads·hd] from head-interleaved qkv rows [R, heads·3·hd], keys kept by the layout only. */
-    private static double[] reference(float[] qkv, Dims d, BlockLayout layout) {
-        int s = d.seq();
-        int hd = d.headDim();
-        int nh = d.headsLocal();
-        int w = 3 * nh * hd;
-        double[] ctx = new double[d.rows() * nh * hd];
-        for (int b = 0; b < d.batch(); b++) {
-            for (int h = 0; h < nh; h++) {
-                for (int i = 0; i < s; i++) {
-                    double[] p = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double dot = 0;
-                        for (int c = 0; c < hd; c++) {
-                            dot += qkv[(b * s + i) * w + h * 3 * hd + c] * (double) qkv[(b * s + j) * w + h * 3 * hd + hd + c];
-                        }
-                        p[j] = dot / Math.sqrt(hd);
-                        if (layout.keeps(h, i, j)) {
-                            max = Math.max(max, p[j]);
-                        }
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        p[j] = layout.keeps(h, i, j) ? Math.exp(p[j] - max) : 0;
-                        sum += p[j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        for (int c = 0; c < hd; c++) {
-                            ctx[(b * s + i) * nh * hd + h * hd + c] += p[j] / sum * qkv[(b * s + j) * w + h * 3 * hd + 2 * hd + c];
-                        }
-                    }
-                }
-            }
-        }
-        return ctx;
     }
 }
