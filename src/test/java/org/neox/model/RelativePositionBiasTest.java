@@ -19,8 +19,8 @@ import org.neox.tensor.TokenBatch;
 /**
  * The T5 relative position bias ({@code pos_emb: rpe}): buckets against values worked out by hand
  * (and checked with numpy float32, torch's arithmetic), the attention core with the bias against
- * a double-precision attention written out here ({@code softmax(q·kᵀ/√hd + c·√hd·W[bucket(i−j), h],
- * causal)·v}, full square and triangle blocks, with and without layer scaling, within 2e-6), the
+ * the double-precision {@link ReferenceAttention} with the bias {@code c·√hd·W[bucket(i−j), h]}
+ * (full square and triangle blocks, with and without layer scaling, within 2e-6), the
  * weight's init and layout, tensor-parallel ranks (the weight split by heads) and pipeline stages
  * (each a tied copy whose gradients sum to the single model's) against the single-rank model.
  */
@@ -51,31 +51,27 @@ class RelativePositionBiasTest {
 
     @Test
     void attentionWithRpeMatchesDoubleReference() {
-        int batch = 2;
-        int seq = 9;
         int heads = 3;
-        int hd = 4;
-        ModelSpec spec = ModelSpec.defaults(2, heads * hd, heads, seq, 32).withRpe(6, 5);
-        Dims d = new Dims(batch, seq, heads * hd, heads, hd, 4 * heads * hd, 4 * heads * hd);
+        Dims d = ReferenceAttention.dims(2, 9, heads);
+        ModelSpec spec = ModelSpec.defaults(2, d.hidden(), heads, d.seq(), 32).withRpe(6, 5);
         Random rnd = new Random(11);
-        float[] qkv = new float[d.rows() * 3 * d.hLocal()];
-        for (int i = 0; i < qkv.length; i++) {
-            qkv[i] = (float) (2 * rnd.nextGaussian());
-        }
+        float[] qkv = ReferenceAttention.randomQkv(d, rnd);
         float[] w = new float[6 * heads];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) (0.5 * rnd.nextGaussian());
         }
+        double scale = Math.sqrt(d.headDim());
         try (CpuKernels cpu = new CpuKernels(2)) {
             for (Kernels k : new Kernels[] {new ReferenceKernels(), cpu}) {
                 ParamStore store = new ParamStore();
                 RelativePositionBias rpe = new RelativePositionBias(spec, heads, store, k);
                 store.allocate();
                 System.arraycopy(w, 0, store.params(), rpe.view().offset(), w.length);
-                rpe.bind(seq);
+                rpe.bind(d.seq());
                 rpe.prepare();
                 for (int c : new int[] {1, 3}) {
-                    double[] expected = reference(qkv, d, w, 6, 5, c);
+                    double[] expected = ReferenceAttention.context(qkv, d,
+                            (h, i, j) -> c * scale * w[RelativePositionBias.bucket(i - j, 6, 5) * heads + h]);
                     for (boolean triangle : new boolean[] {false, true}) {
                         LayerCache cache = new LayerCache(d, false, true);
                         new AttentionCore(k, d, null, null, null, triangle, 0f, rpe, c)
@@ -89,45 +85,6 @@ class RelativePositionBiasTest {
                 }
             }
         }
-    }
-
-    /** ctx rows [R, heads·hd] from head-interleaved qkv rows, the bias c·√hd·W[bucket, h], all in double. */
-    private static double[] reference(float[] qkv, Dims d, float[] w, int buckets, int maxDistance, int c) {
-        int s = d.seq();
-        int hd = d.headDim();
-        int nh = d.headsLocal();
-        int width = 3 * nh * hd;
-        double[] ctx = new double[d.rows() * nh * hd];
-        for (int b = 0; b < d.batch(); b++) {
-            for (int h = 0; h < nh; h++) {
-                for (int i = 0; i < s; i++) {
-                    double[] p = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double dot = 0;
-                        for (int x = 0; x < hd; x++) {
-                            dot += qkv[(b * s + i) * width + h * 3 * hd + x]
-                                    * (double) qkv[(b * s + j) * width + h * 3 * hd + hd + x];
-                        }
-                        int bucket = RelativePositionBias.bucket(i - j, buckets, maxDistance);
-                        p[j] = dot / Math.sqrt(hd) + c * Math.sqrt(hd) * w[bucket * nh + h];
-                        max = Math.max(max, p[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        p[j] = Math.exp(p[j] - max);
-                        sum += p[j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        for (int x = 0; x < hd; x++) {
-                            ctx[(b * s + i) * nh * hd + h * hd + x] += p[j] / sum
-                                    * qkv[(b * s + j) * width + h * 3 * hd + 2 * hd + x];
-                        }
-                    }
-                }
-            }
-        }
-        return ctx;
     }
 
     @Test
