@@ -13,7 +13,10 @@ import org.neox.tensor.ParamView;
  * before the masked softmax). For query i and key j ≤ i, with {@code n = i − j},
  * {@code maxExact = buckets/2}: bucket n when {@code n < maxExact}, else
  * {@code min(buckets − 1, maxExact + (long) (log(n/maxExact) / log(maxDistance/maxExact) · (buckets − maxExact)))}
- * in float32 like torch; the bias of head h is {@code scale · weight[bucket, h]}.
+ * in float32 like torch; the bias of head h is {@code scale · weight[bucket, h]}. Global layers
+ * add it (with apply_query_key_layer_scaling it counts c = max(1, layer) times, see
+ * {@link AttentionCore}), sparse layers too (DeepSpeed's sparse softmax takes it), flash layers
+ * not ({@link AttentionKind#addsRelativeBias()}).
  *
  * <p>One instance serves all layers of a pipeline stage. Its weight {@code [buckets, heads/p]} is
  * split by heads over tensor ranks (rank r holds heads {@code [r·H/p, (r+1)·H/p)}); every stage
