@@ -35,6 +35,9 @@ final class HfConfig {
 
     /** config.json for {@code cfg}; refuses what {@code GPTNeoXForCausalLM} cannot express. */
     static ObjectNode toHf(NeoxModelConfig cfg, int eodTokenId, DType dtype) {
+        if (cfg.posEmb().equals("rpe")) {
+            throw new UserError("config key pos_emb is rpe; HF GPTNeoX has no T5 relative position bias (it supports rotary only)");
+        }
         if (!cfg.posEmb().equals("rotary")) {
             throw new UserError("config key pos_emb is " + cfg.posEmb() + "; HF GPTNeoX supports rotary only");
         }

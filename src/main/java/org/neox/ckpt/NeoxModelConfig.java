@@ -31,7 +31,8 @@ public record NeoxModelConfig(
         String norm,
         String outputLayerParallelism,
         String tokenizerType,
-        List<String> attentionConfig) {
+        List<String> attentionConfig,
+        int rpeNumBuckets) {
 
     public static NeoxModelConfig fromResolved(JsonNode c, String source) {
         Reader r = new Reader(c, source);
@@ -43,7 +44,8 @@ public record NeoxModelConfig(
                 r.bool("no_weight_tying", false), r.number("init_method_std", 0.02),
                 r.text("activation", "gelu"), r.bool("bias_gelu_fusion", false), r.text("pos_emb", "learned"),
                 r.text("norm", "layernorm"), r.text("output_layer_parallelism", "row"),
-                r.text("tokenizer_type", "GPT2BPETokenizer"), r.texts("attention_config"));
+                r.text("tokenizer_type", "GPT2BPETokenizer"), r.texts("attention_config"),
+                r.positiveInt("rpe_num_buckets", 32));
     }
 
     /** geglu's dense_h_to_4h shards are [x | gate] per tensor rank ({@link ShardMerger}). */
@@ -79,6 +81,10 @@ public record NeoxModelConfig(
         m.put("sequential.0.word_embeddings.weight", new long[] {paddedVocabSize, h});
         if (posEmb.equals("learned")) {
             m.put("sequential.0.position_embeddings.weight", new long[] {maxPositionEmbeddings, h});
+        }
+        if (posEmb.equals("rpe")) {
+            // the relative position bias all layers share (held by every pipeline stage, tied)
+            m.put("sequential.2.attention.rpe.weight", new long[] {rpeNumBuckets, numAttentionHeads});
         }
         for (int i = 0; i < numLayers; i++) {
             String p = "sequential." + (i + 2) + ".";
@@ -119,6 +125,11 @@ public record NeoxModelConfig(
                 throw new UserError(source + ": key " + key + " is " + v + ", expected a positive integer");
             }
             return v.intValue();
+        }
+
+        int positiveInt(String key, int dflt) {
+            JsonNode v = get(key);
+            return v == null || v.isNull() ? dflt : positiveInt(key);
         }
 
         double number(String key, double dflt) {

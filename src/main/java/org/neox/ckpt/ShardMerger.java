@@ -20,7 +20,8 @@ import org.neox.util.UserError;
  *       (the full tensor is the single-rank {@code [x | gate]}, which computes the same model;
  *       GPT-NeoX's own merge scripts concatenate whole shards instead);</li>
  *   <li>row-parallel weights ({@code attention.dense}, {@code dense_4h_to_h}, row output
- *       layer): concatenated along dim 1;</li>
+ *       layer) and the relative position bias {@code attention.rpe.weight [buckets, heads]}
+ *       (split by heads): concatenated along dim 1;</li>
  *   <li>norms and learned position embeddings (replicated): averaged, which is exact when the
  *       copies agree;</li>
  *   <li>row-parallel biases ({@code attention.dense.bias}, {@code dense_4h_to_h.bias}):
@@ -86,7 +87,8 @@ final class ShardMerger {
                 || name.endsWith("dense_h_to_4h.bias")) {
             return Rule.CONCAT0;
         }
-        if (name.endsWith("attention.dense.weight") || name.endsWith("dense_4h_to_h.weight")) {
+        if (name.endsWith("attention.dense.weight") || name.endsWith("dense_4h_to_h.weight")
+                || name.endsWith("attention.rpe.weight")) {
             return Rule.CONCAT1;
         }
         if (name.endsWith("attention.dense.bias") || name.endsWith("dense_4h_to_h.bias")) {

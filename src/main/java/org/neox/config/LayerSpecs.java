@@ -18,6 +18,9 @@ import org.neox.util.UserError;
  * layers (an approximation, flagged by {@link #approximate()}). With tied embeddings and pp &gt; 1
  * DeepSpeed also keeps a copy of the embedding layer on the last stage; that copy is not counted
  * here ({@link TrainingPlan} adds it to the last stage's figures, as the workers allocate it).
+ * Neither is the relative position bias of {@code pos_emb: rpe} ({@code rpe_num_buckets · heads},
+ * split by heads over p): GPT-NeoX's one module shared by all layers, which every pipeline stage
+ * holds ({@link #rpeParams()}, counted once in {@link #total()}).
  */
 public final class LayerSpecs {
     /**
@@ -32,6 +35,8 @@ public final class LayerSpecs {
 
     private final List<Spec> specs;
     private final boolean approximate;
+    private final long rpe;
+    private final long rpePerRank;
 
     public LayerSpecs(NeoXArgs args, int paddedVocab) {
         ModelArgs m = args.model();
@@ -51,6 +56,8 @@ public final class LayerSpecs {
         boolean tied = !m.noWeightTying();
         s.add(tied ? new Spec("EmbeddingPipe", 0, 0) : new Spec("ParallelLinearPipe", v * h, v / p * h));
         this.specs = List.copyOf(s);
+        this.rpe = m.posEmb() == PosEmb.RPE ? (long) m.rpeNumBuckets() * m.numAttentionHeads() : 0;
+        this.rpePerRank = rpe / p;
         this.approximate = m.attentionConfig().stream().anyMatch(t -> t.equals("gmlp") || t.equals("amlp"));
     }
 
@@ -82,9 +89,19 @@ public final class LayerSpecs {
         return approximate;
     }
 
-    /** Total parameters of the model (tied output counted once). */
+    /** Total parameters of the model (tied output and relative position bias counted once). */
     public long total() {
-        return specs.stream().mapToLong(Spec::params).sum();
+        return specs.stream().mapToLong(Spec::params).sum() + rpe;
+    }
+
+    /** Parameters of the relative position bias (0 unless pos_emb is rpe), which every stage holds. */
+    public long rpeParams() {
+        return rpe;
+    }
+
+    /** {@link #rpeParams()} on one tensor-parallel rank. */
+    public long rpeParamsPerRank() {
+        return rpePerRank;
     }
 
     /** Stage boundaries over the specs for {@code pipe_partition_method} (spec §6.3). */

@@ -75,6 +75,9 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> bounda
             perRank += sp.paramsPerRank();
             layers += sp.typeName().equals("ParallelTransformerLayerPipe") || sp.typeName().equals("GMLPBlock") ? 1 : 0;
         }
+        // every stage holds a copy of the relative position bias (pos_emb rpe; tied over stages)
+        params += specs.rpeParams();
+        perRank += specs.rpeParamsPerRank();
         boolean last = to == specs.specs().size();
         if (last && index > 0 && !args.model().noWeightTying()) {
             // the last stage's copy of the tied embedding layer (DeepSpeed's TiedLayerSpec builds the

@@ -14,7 +14,11 @@ import org.neox.kernel.RotaryTables;
  * scales by {@code 1/√hd} (its {@code baddbmm alpha}), the bias {@code −slope·(i−j)} is added,
  * and the softmax runs with scale 1; backward, the softmax gradient (scale 1) is the gradient of
  * the scaled scores (the bias has no parameters) and the dq/dk GEMMs scale by {@code 1/√hd}.
- * Without ALiBi the softmax kernel applies the scale and the GEMMs use 1.
+ * Without ALiBi the softmax kernel applies the scale and the GEMMs use 1. The T5 relative
+ * position bias ({@link RelativePositionBias}, shared by the layers) takes the same path, and its
+ * backward sums the biased scores' gradient into the bias gradient. With
+ * {@code apply_query_key_layer_scaling} and a bias, the score GEMMs scale by {@code 1/(c·√hd)} and
+ * the softmax by {@code c} ({@code c = max(1, layer)}), as in GPT-NeoX, so the bias counts c times.
  *
  * <p>Triangle mode computes, per block of {@link #block} query rows {@code [i0, i1)}, only the
  * key columns {@code [0, i1)}: scores, softmax, {@code P·v} and all their gradients touch the
@@ -47,6 +51,8 @@ final class AttentionCore {
     private final RotaryTables rotary;
     /** ALiBi slopes of this rank's heads, or null */
     private final float[] alibi;
+    /** the relative position bias, or null */
+    private final RelativePositionBias rpe;
     /** the sparse layout's additive score mask [maskHeads, s, s], or null */
     private final float[] mask;
     private final int maskHeads;
@@ -62,15 +68,23 @@ final class AttentionCore {
 
     AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout, boolean triangle,
                   float attentionDropout) {
+        this(k, d, rotary, alibiSlopes, layout, triangle, attentionDropout, null, 1);
+    }
+
+    /** @param layerScale c of apply_query_key_layer_scaling (1 without it); used only with a bias */
+    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout, boolean triangle,
+                  float attentionDropout, RelativePositionBias rpe, int layerScale) {
         this.k = k;
         this.d = d;
         this.rotary = rotary;
         this.alibi = alibiSlopes;
+        this.rpe = rpe;
         this.mask = layout != null ? layout.additiveMask(d.seq()) : null;
         this.maskHeads = mask == null ? 0 : mask.length / (d.seq() * d.seq());
-        float norm = (float) (1.0 / Math.sqrt(d.headDim()));
-        this.qkAlpha = alibiSlopes != null ? norm : 1f;
-        this.scale = alibiSlopes != null ? 1f : norm;
+        boolean bias = alibiSlopes != null || rpe != null;
+        float norm = (float) (1.0 / (Math.sqrt(d.headDim()) * layerScale));
+        this.qkAlpha = bias ? norm : 1f;
+        this.scale = bias ? layerScale : norm;
         this.triangle = triangle;
         this.dropout = attentionDropout;
         this.blk = block(d.seq());
@@ -94,13 +108,13 @@ final class AttentionCore {
         if (triangle) {
             forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(false, true, i1 - i0, i1 - lo, hd, qkAlpha, c.q, i0 * hd, hd,
                     s * hd, c.k, lo * hd, hd, s * hd, 0f, c.probs, i0 * s + lo, s, s * s, n));
-            addAlibi(c.probs);
+            addBias(c.probs);
             addMask(c.probs);
             k.causalSoftmaxTriangleForward(c.probs, 0, c.probs, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(c.probs, 0, n, s, blk);
         } else {
             k.gemmBatched(false, true, s, s, hd, qkAlpha, c.q, 0, s * hd, c.k, 0, s * hd, 0f, c.probs, 0, s * s, n);
-            addAlibi(c.probs);
+            addBias(c.probs);
             addMask(c.probs);
             k.causalSoftmaxForward(c.probs, 0, c.probs, 0, n, s, scale);
         }
@@ -158,6 +172,7 @@ final class AttentionCore {
         if (triangle) {
             k.causalSoftmaxTriangleBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
             k.zeroAboveDiagonalInBlocks(dp, 0, n, s, blk);
+            accumulateBias(dp);
             forEachBlock((i0, i1, lo) -> k.gemmStridedBatched(false, false, i1 - i0, hd, i1 - lo, qkAlpha, dp,
                     i0 * s + lo, s, s * s, c.k, lo * hd, hd, s * hd, 0f, sc.dq, i0 * hd, hd, s * hd, n));
             k.fill(sc.dk, 0, sc.dk.length, 0f);
@@ -165,6 +180,7 @@ final class AttentionCore {
                     i0 * s + lo, s, s * s, c.q, i0 * hd, hd, s * hd, 1f, sc.dk, lo * hd, hd, s * hd, n));
         } else {
             k.causalSoftmaxBackward(c.probs, 0, dp, 0, dp, 0, n, s, scale);
+            accumulateBias(dp);
             k.gemmBatched(false, false, s, hd, s, qkAlpha, dp, 0, s * s, c.k, 0, s * hd, 0f, sc.dq, 0, s * hd, n);
             k.gemmBatched(true, false, s, hd, s, qkAlpha, dp, 0, s * s, c.q, 0, s * hd, 0f, sc.dk, 0, s * hd, n);
         }
@@ -175,10 +191,19 @@ final class AttentionCore {
         merge(sc.dq, sc.dk, sc.dv, dqkv);
     }
 
-    /** Scores {@code [count, s, s]} += the ALiBi bias on and below the diagonal (no-op without ALiBi). */
-    private void addAlibi(float[] scores) {
+    /** Scores {@code [count, s, s]} += the ALiBi or relative position bias (no-op without one). */
+    private void addBias(float[] scores) {
         if (alibi != null) {
             k.alibiBias(scores, 0, d.count(), d.seq(), d.seq(), 0, alibi, 0, alibi.length);
+        }
+        if (rpe != null) {
+            rpe.addTo(scores, d.batch());
+        }
+    }
+
+    private void accumulateBias(float[] dscores) {
+        if (rpe != null) {
+            rpe.accumulate(dscores, d.batch());
         }
     }
 

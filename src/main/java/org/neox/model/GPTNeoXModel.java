@@ -25,6 +25,9 @@ import org.neox.tensor.TokenBatch;
  * the final norm and output (specs L+3, L+4) must be owned together by the last stage. With tied
  * weights the last stage holds its own copy of {@code sequential.0.word_embeddings.weight}
  * (DeepSpeed's tied layer; the trainer all-reduces its gradient between first and last stage).
+ * With {@code pos_emb: rpe} every stage holds {@code sequential.2.attention.rpe.weight}, placed
+ * just before its first layer's parameters and shared by its layers ({@link RelativePositionBias});
+ * the trainer sums its gradient over all stages.
  * Several micro-batches may be in flight (the 1F1B schedule): each uses its own activation
  * slot ({@code slot} arguments, buffers allocated on first use, so a stage holds as many
  * activation sets as it has micro-batches in flight). A {@link GradientReadyListener} may be
@@ -46,6 +49,8 @@ public final class GPTNeoXModel {
     private final int layerStart;
     private final EmbeddingLayer embedding;
     private final List<TransformerLayer> layers = new ArrayList<>();
+    /** pos_emb rpe: the bias all layers of this stage share (every stage holds its weight), else null */
+    private final RelativePositionBias rpe;
     private final OutputHead head;
     /** Activation buffers per in-flight micro-batch slot, all of the shape {@link #dims}. */
     private final List<PassBuffers> slots = new ArrayList<>();
@@ -85,14 +90,19 @@ public final class GPTNeoXModel {
         embedding = needsEmbedding ? new EmbeddingLayer(spec, store, kernels, tp) : null;
         this.layerStart = Math.max(0, firstSpec - 2);
         int layerEnd = Math.min(spec.numLayers(), endSpec - 2);
+        rpe = spec.posEmb() == PosEmb.RPE ? new RelativePositionBias(spec, spec.numHeads() / tp.size(), store, kernels) : null;
         for (int i = layerStart; i < layerEnd; i++) {
-            layers.add(new TransformerLayer(i, spec, rotary, alibi, layout(i, seed), store, kernels, tp));
+            layers.add(new TransformerLayer(i, spec, rotary, alibi, layout(i, seed), store, kernels, tp, rpe));
         }
         head = last ? new OutputHead(spec, store, kernels, tp, embedding) : null;
         store.allocate();
         this.layerOffsets = new int[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             layerOffsets[i] = firstOffset("sequential." + (layerStart + i + 2) + ".");
+        }
+        if (rpe != null && !layers.isEmpty()) {
+            // registered just before the first layer: final after that layer's backward
+            layerOffsets[0] = Math.min(layerOffsets[0], rpe.view().offset());
         }
         this.headOffset = head != null ? firstOffset("sequential." + spec.finalNormSpecIndex() + ".") : 0;
         initialise(seed);
@@ -171,6 +181,10 @@ public final class GPTNeoXModel {
         }
         for (TransformerLayer l : layers) {
             l.init(p, init, spec, store);
+        }
+        if (rpe != null) {
+            // GPT-NeoX's default init.xavier_normal_ (drawn over the full [buckets, heads], then sliced)
+            init.fill(ModelSpec.InitMethod.XAVIER_NORMAL, p, rpe.view());
         }
         if (head != null) {
             head.norm.init(p);
@@ -348,6 +362,9 @@ public final class GPTNeoXModel {
             k.toHost(pb.hidden[0]);
             System.arraycopy(hiddenIn, 0, pb.hidden[0], 0, pb.hidden[0].length);
         }
+        if (rpe != null && !layers.isEmpty()) {
+            rpe.prepare();
+        }
         for (int i = 0; i < layers.size(); i++) {
             layers.get(i).forward(pb.hidden[i], pb.hidden[i + 1], cacheFor(pb, i), pb.scratch, train, seed);
         }
@@ -372,6 +389,9 @@ public final class GPTNeoXModel {
             }
             for (int i = chunkEnd - 1; i >= chunkStart; i--) {
                 layers.get(i).backward(d, pb.hidden[i], other, cacheFor(pb, i), pb.scratch, true, seed);
+                if (i == 0 && rpe != null) {
+                    rpe.finishBackward();
+                }
                 gradientsFinalFrom(layerOffsets[i]);
                 float[] t = d;
                 d = other;
@@ -396,6 +416,9 @@ public final class GPTNeoXModel {
             dims = d;
             for (TransformerLayer l : layers) {
                 l.bind(d);
+            }
+            if (rpe != null) {
+                rpe.bind(seq);
             }
         }
         while (slots.size() <= slot) {

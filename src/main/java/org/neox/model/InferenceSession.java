@@ -17,6 +17,12 @@ import org.neox.tensor.ParamView;
  * with one token. Reads the model's flat parameter buffer through its named views (so it sees
  * loaded weights) and computes with the {@link Kernels} primitives; no dropout, no gradients.
  * Not thread-safe: one session serves one sequence at a time.
+ *
+ * <p>The relative position bias ({@code pos_emb: rpe}) of query position {@code pos0 + t} and key
+ * j uses the true distance {@code pos0 + t − j}. GPT-NeoX v2.0's cached generation calls
+ * {@code rpe(1, len)} for a single new token, which measures positions from {@code arange(q_len)}
+ * and so gives every key the bucket of distance 0; neox does not copy that mistake, so its
+ * cached steps equal the full-sequence forward.
  */
 public final class InferenceSession {
     private final ModelSpec spec;
@@ -31,6 +37,11 @@ public final class InferenceSession {
     private final RotaryTables rotary;
     /** ALiBi slopes of all heads, or null */
     private final float[] alibi;
+    /** pos_emb rpe: offset of the weight [buckets, heads] in p, else -1; bucket of each distance */
+    private final int rpeOff;
+    private final int[] rpeBuckets;
+    /** scale · weight, read from p at each forward (so loaded weights are seen) */
+    private final float[] rpeScaled;
     private final float[] sinusoid;
     private final int wordOff;
     private final int posOff;
@@ -70,6 +81,13 @@ public final class InferenceSession {
         this.rotary = spec.posEmb() == PosEmb.ROTARY ? RotaryTables.of(spec.seqLength(),
                 RotaryTables.rotaryDims(hd, spec.rotaryPct()), spec.rotaryEmbBase()) : null;
         this.alibi = spec.posEmb() == PosEmb.ALIBI ? Alibi.rankSlopes(heads, 1, 0) : null;
+        boolean rpe = spec.posEmb() == PosEmb.RPE;
+        this.rpeOff = rpe ? require(views, RelativePositionBias.NAME).offset() : -1;
+        this.rpeBuckets = new int[rpe ? spec.seqLength() : 0];
+        for (int d = 0; d < rpeBuckets.length; d++) {
+            rpeBuckets[d] = RelativePositionBias.bucket(d, spec.rpeNumBuckets(), spec.rpeMaxDistance());
+        }
+        this.rpeScaled = new float[rpe ? spec.rpeNumBuckets() * heads : 0];
         this.layers = new LayerParams[spec.numLayers()];
         this.layouts = new BlockLayout[spec.numLayers()];
         for (int i = 0; i < layers.length; i++) {
@@ -113,6 +131,13 @@ public final class InferenceSession {
         }
         Buffers b = buffers(n, pos0 + n);
         embed(tokens, off, n, pos0, b.x);
+        if (rpeOff >= 0) {
+            k.readToHost(p, rpeOff, rpeScaled.length);
+            float scale = (float) Math.sqrt(hd);
+            for (int i = 0; i < rpeScaled.length; i++) {
+                rpeScaled[i] = scale * p[rpeOff + i];
+            }
+        }
         for (int i = 0; i < layers.length; i++) {
             layer(i, cache.keys[i], cache.values[i], cache.capacity, pos0, n, b);
         }
@@ -143,9 +168,11 @@ public final class InferenceSession {
     /** One transformer layer on {@code b.x [n, h]} in place (spec §5.3–5.5, eval mode). */
     private void layer(int i, float[] kc, float[] vc, int cap, int pos0, int n, Buffers b) {
         LayerParams lp = layers[i];
+        AttentionKind kind = spec.attentionConfig().get(i);
         applyNorm(lp.ln1, b.x, 0, b.ln, n, b);
         linear(b.ln, n, h, 3 * h, lp.qkvW, lp.qkvB, b.qkv);
-        attention(spec.attentionConfig().get(i).addsAlibi() ? alibi : null, layouts[i], kc, vc, cap, pos0, n, b);
+        attention(kind.addsAlibi() ? alibi : null, kind.addsRelativeBias() && rpeOff >= 0, layouts[i],
+                kind.scalesByLayer() ? spec.layerScale(i) : 1, kc, vc, cap, pos0, n, b);
         linear(b.ctx, n, h, h, lp.denseW, lp.denseB, b.attnOut);
         float[] mlpIn;
         if (spec.gptJResidual()) {
@@ -176,11 +203,12 @@ public final class InferenceSession {
     /**
      * Splits the head-interleaved {@code qkv [n, heads·3·hd]} into {@code q, k, v [heads, n, hd]},
      * rotates q and k at their absolute positions, appends k and v to the cache, then
-     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi], causal [and sparse layout])·V} over all cached
-     * positions → {@code b.ctx [n, h]}.
+     * {@code ctx = softmax(q·Kᵀ/√hd [+ ALiBi or rpe], causal [and sparse layout])·V} over all cached
+     * positions → {@code b.ctx [n, h]} (with a bias, GPT-NeoX's layer scaling: scores divided by
+     * {@code layerScale}, the softmax multiplying by it).
      */
-    private void attention(float[] slopes, BlockLayout layout, float[] kc, float[] vc, int cap, int pos0, int n,
-                           Buffers b) {
+    private void attention(float[] slopes, boolean rpe, BlockLayout layout, int layerScale, float[] kc, float[] vc,
+                           int cap, int pos0, int n, Buffers b) {
         float[][] parts = {b.q, b.kNew, b.vNew};
         for (int part = 0; part < 3; part++) {
             // qkv [t, head·3hd + part·hd + j] → part [head, t, j]
@@ -198,12 +226,18 @@ public final class InferenceSession {
         k.copy3d(b.vNew, 0, vc, pos0 * hd, 1, heads, n * hd, 0, n * hd, 0, cap * hd);
         int len = pos0 + n;
         float norm = (float) (1.0 / Math.sqrt(hd));
-        if (slopes != null) {
-            // GPT-NeoX's order: scaled scores, + bias −slope·(i−j) at absolute query position i, softmax
-            k.gemmBatched(false, true, n, len, hd, norm, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
-            k.alibiBias(scores, 0, heads, n, len, pos0, slopes, 0, heads);
+        if (slopes != null || rpe) {
+            // GPT-NeoX's order: scaled scores, + bias at absolute query position i (−slope·(i−j) or rpe), softmax
+            float alpha = (float) (1.0 / (Math.sqrt(hd) * layerScale));
+            k.gemmBatched(false, true, n, len, hd, alpha, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
+            if (slopes != null) {
+                k.alibiBias(scores, 0, heads, n, len, pos0, slopes, 0, heads);
+            }
             k.toHost(scores);
-            maskedSoftmax(scores, heads, n, len, pos0, 1f, layout);
+            if (rpe) {
+                addRelativeBias(scores, n, len, pos0);
+            }
+            maskedSoftmax(scores, heads, n, len, pos0, layerScale, layout);
         } else {
             k.gemmBatched(false, true, n, len, hd, 1f, b.q, 0, n * hd, kc, 0, cap * hd, 0f, scores, 0, n * len, heads);
             k.toHost(scores);
@@ -212,6 +246,19 @@ public final class InferenceSession {
         k.gemmBatched(false, false, n, hd, len, 1f, scores, 0, n * len, vc, 0, cap * hd, 0f, b.heads, 0, n * hd, heads);
         // [head, t, j] → ctx [t, head·hd + j]
         k.copy3d(b.heads, 0, b.ctx, 0, heads, n, hd, n * hd, hd, hd, h);
+    }
+
+    /** Scores {@code [heads, n, len]} += scale·weight[bucket(pos0 + t − j), head] for keys j ≤ pos0 + t. */
+    private void addRelativeBias(float[] s, int n, int len, int pos0) {
+        for (int c = 0; c < heads; c++) {
+            for (int t = 0; t < n; t++) {
+                int o = (c * n + t) * len;
+                int i = pos0 + t;
+                for (int j = 0; j <= i; j++) {
+                    s[o + j] += rpeScaled[rpeBuckets[i - j] * heads + c];
+                }
+            }
+        }
     }
 
     /**

@@ -38,6 +38,11 @@ import org.neox.kernel.ActivationKind;
  * @param useTriangleAttn use_triangle_attn (block-triangular causal attention)
  * @param attentionConfig attention_config expanded to one entry per layer
  * @param sparsityConfig sparsity_config (the sparse layer types' settings)
+ * @param rpeNumBuckets rpe_num_buckets (T5 relative position bias, pos_emb rpe)
+ * @param rpeMaxDistance rpe_max_distance
+ * @param applyQueryKeyLayerScaling apply_query_key_layer_scaling (in global layers the scores are
+ *        divided by {@code c = max(1, layer index)} before a position bias is added and the softmax
+ *        multiplies by c again: the net effect multiplies the rpe/ALiBi bias by c; otherwise only precision)
  */
 public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLength, int maxPositionEmbeddings,
                         int paddedVocabSize, PosEmb posEmb, double rotaryPct, double rotaryEmbBase, Norm norm,
@@ -46,7 +51,8 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                         InitMethod initMethod, InitMethod outputLayerInitMethod, double initMethodStd,
                         double attentionDropout, double hiddenDropout, boolean checkpointActivations,
                         int checkpointNumLayers, boolean useTriangleAttn, List<AttentionKind> attentionConfig,
-                        SparsityConfig sparsityConfig) {
+                        SparsityConfig sparsityConfig, int rpeNumBuckets, int rpeMaxDistance,
+                        boolean applyQueryKeyLayerScaling) {
 
     public ModelSpec {
         if (hiddenSize % numHeads != 0) {
@@ -54,6 +60,10 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         }
         if (posEmb == PosEmb.LEARNED && maxPositionEmbeddings < seqLength) {
             throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings + " < seq_length " + seqLength);
+        }
+        if (posEmb == PosEmb.RPE && (rpeNumBuckets < 2 || rpeMaxDistance <= rpeNumBuckets / 2)) {
+            throw new IllegalArgumentException("rpe_num_buckets " + rpeNumBuckets + " / rpe_max_distance " + rpeMaxDistance
+                    + " is not a valid relative position bias; expected rpe_num_buckets >= 2 and rpe_max_distance > rpe_num_buckets / 2");
         }
         if (checkpointNumLayers < 1) {
             throw new IllegalArgumentException("checkpoint_num_layers must be >= 1, got " + checkpointNumLayers);
@@ -73,7 +83,7 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hidden, heads, seq, seq, paddedVocab, PosEmb.ROTARY, 1.0, 10000,
                 Norm.LAYERNORM, 1e-5, 1e-8, 1e-5, false, false, true, Activation.GELU, false,
                 InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.02, 0.0, 0.0, false, 1, false,
-                Collections.nCopies(numLayers, AttentionKind.GLOBAL), SparsityConfig.DEFAULTS);
+                Collections.nCopies(numLayers, AttentionKind.GLOBAL), SparsityConfig.DEFAULTS, 32, 128, false);
     }
 
     public int headDim() {
@@ -97,42 +107,48 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, p,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withNorm(Norm n, boolean parallelResidual, boolean tiedNorms, boolean untiedOutput, boolean tanhGelu) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, n, layernormEps, rmsNormEps, scalenormEps, parallelResidual, tiedNorms,
                 untiedOutput, activation, tanhGelu, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withRotaryPct(double pct) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 pct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withDropout(double attention, double hidden) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+                attention, hidden, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withMemory(boolean checkpoint, int checkpointLayers, boolean triangle) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle, attentionConfig, sparsityConfig);
+                attentionDropout, hiddenDropout, checkpoint, checkpointLayers, triangle, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withInit(InitMethod init, InitMethod outputInit, double std) {
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, init, outputInit, std,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     public ModelSpec withAttention(List<AttentionKind> kinds, SparsityConfig sparsity) {
@@ -140,7 +156,7 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
                 attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, kinds,
-                sparsity);
+                sparsity, rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     /** Whether any layer's attention is not the dense causal softmax of every position. */
@@ -148,9 +164,34 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return attentionConfig.stream().anyMatch(AttentionKind::sparse);
     }
 
-    /** pos_emb values; rpe is not implemented. */
+    /** The T5 relative position bias settings (pos_emb rpe). */
+    public ModelSpec withRpe(int numBuckets, int maxDistance) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, PosEmb.RPE,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn,
+                attentionConfig, sparsityConfig, numBuckets, maxDistance, applyQueryKeyLayerScaling);
+    }
+
+    public ModelSpec withLayerScaling(boolean apply) {
+        return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
+                rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
+                noWeightTying, activation, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn,
+                attentionConfig, sparsityConfig, rpeNumBuckets, rpeMaxDistance, apply);
+    }
+
+    /**
+     * The factor {@code c} of apply_query_key_layer_scaling for 0-based transformer layer
+     * {@code layer}: GPT-NeoX's {@code max(1, layer_number)}; 1 without layer scaling.
+     */
+    public int layerScale(int layer) {
+        return applyQueryKeyLayerScaling ? Math.max(1, layer) : 1;
+    }
+
+    /** pos_emb values. */
     public enum PosEmb {
-        LEARNED, ROTARY, SINUSOIDAL, ALIBI, NONE;
+        LEARNED, ROTARY, SINUSOIDAL, RPE, ALIBI, NONE;
 
         public static PosEmb of(String s) {
             return parse(PosEmb.class, s, "pos_emb");
@@ -204,7 +245,8 @@ public record ModelSpec(int numLayers, int hiddenSize, int numHeads, int seqLeng
         return new ModelSpec(numLayers, hiddenSize, numHeads, seqLength, maxPositionEmbeddings, paddedVocabSize, posEmb,
                 rotaryPct, rotaryEmbBase, norm, layernormEps, rmsNormEps, scalenormEps, gptJResidual, gptJTied,
                 noWeightTying, a, biasGeluFusion, initMethod, outputLayerInitMethod, initMethodStd,
-                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig);
+                attentionDropout, hiddenDropout, checkpointActivations, checkpointNumLayers, useTriangleAttn, attentionConfig, sparsityConfig,
+                rpeNumBuckets, rpeMaxDistance, applyQueryKeyLayerScaling);
     }
 
     /** init_method / output_layer_init_method values (spec §5.7). */

@@ -16,7 +16,7 @@ final class TensorShards {
          * j of its gate half (the full tensor being the single-rank layout {@code [x | gate]}).
          */
         GATED_ROWS,
-        /** split along dim 1: row-parallel weights */
+        /** split along dim 1: row-parallel weights, the relative position bias (by heads) */
         COLUMNS,
         /** the same full tensor on every rank: norms, position table, sequential row biases */
         REPLICATED,
@@ -35,7 +35,8 @@ final class TensorShards {
                 || name.contains(".query_key_value.") || name.contains(".dense_h_to_4h.")) {
             return Layout.ROWS;
         }
-        if (name.endsWith("attention.dense.weight") || name.endsWith("dense_4h_to_h.weight")) {
+        if (name.endsWith("attention.dense.weight") || name.endsWith("dense_4h_to_h.weight")
+                || name.endsWith("attention.rpe.weight")) {
             return Layout.COLUMNS;
         }
         if (name.endsWith("attention.dense.bias") || name.endsWith("dense_4h_to_h.bias")) {

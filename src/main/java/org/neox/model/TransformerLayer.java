@@ -27,6 +27,10 @@ final class TransformerLayer {
     private final RotaryTables rotary;
     /** ALiBi slopes of this rank's heads, or null */
     private final float[] alibiSlopes;
+    /** the stage's shared relative position bias, or null */
+    private final RelativePositionBias rpe;
+    /** apply_query_key_layer_scaling's c for this layer (1 without it) */
+    private final int layerScale;
     /** the sparse block layout of this layer, or null for global/flash attention */
     private final BlockLayout layout;
     private final boolean triangle;
@@ -46,13 +50,15 @@ final class TransformerLayer {
     private AttentionCore attention;
 
     TransformerLayer(int layer, ModelSpec spec, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout,
-                     ParamStore store, Kernels k, TensorParallel tp) {
+                     ParamStore store, Kernels k, TensorParallel tp, RelativePositionBias rpe) {
         this.specIndex = ModelSpec.layerSpecIndex(layer);
         this.k = k;
         this.rotary = rotary;
         AttentionKind kind = spec.attentionConfig().get(layer);
         this.alibiSlopes = kind.addsAlibi() ? alibiSlopes : null;
         this.layout = layout;
+        this.rpe = kind.addsRelativeBias() ? rpe : null;
+        this.layerScale = kind.scalesByLayer() ? spec.layerScale(layer) : 1;
         this.triangle = spec.useTriangleAttn();
         this.attentionDropout = kind.dropsProbabilities(alibiSlopes != null) ? (float) spec.attentionDropout() : 0f;
         this.parallel = spec.gptJResidual();
@@ -73,7 +79,7 @@ final class TransformerLayer {
     void bind(Dims dims) {
         if (!dims.equals(d)) {
             d = dims;
-            attention = new AttentionCore(k, dims, rotary, alibiSlopes, layout, triangle, attentionDropout);
+            attention = new AttentionCore(k, dims, rotary, alibiSlopes, layout, triangle, attentionDropout, rpe, layerScale);
         }
     }
 

@@ -94,7 +94,8 @@ public final class Benchmark {
     /**
      * Matrix-multiply FLOPs of one training token (forward + backward), the usual MFU count:
      * {@code 6·N + 12·L·h·s} with N the parameters that take part in matrix products (embedding
-     * tables are lookups and left out, unless tied to the output layer) and the attention products over the full square.
+     * tables and the relative position bias are lookups and left out, unless tied to the output layer) and the
+     * attention products over the full square.
      * GPT-NeoX's logging formula ({@code tflops}) adds {@code 60·s·h·L} and counts all of P, so it
      * reads higher.
      */
@@ -103,6 +104,7 @@ public final class Benchmark {
         long matmulParams = 0;
         for (ParamView v : model.views()) {
             boolean lookupOnly = v.name().endsWith("position_embeddings.weight")
+                    || v.name().endsWith("attention.rpe.weight")
                     || (v.name().endsWith("word_embeddings.weight") && s.noWeightTying());
             if (!lookupOnly) {
                 matmulParams += v.numel();

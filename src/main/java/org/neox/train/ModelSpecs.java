@@ -40,7 +40,8 @@ public final class ModelSpecs {
                 // Block-triangular causal attention (the Ascend port's use_triangle_attn, on by
                 // default there): the same numbers as the masked square at about half the work.
                 true, m.attentionConfig().stream().map(AttentionKind::of).toList(),
-                SparsitySettings.from(m.sparsityConfig()));
+                SparsitySettings.from(m.sparsityConfig()), m.rpeNumBuckets(), m.rpeMaxDistance(),
+                m.applyQueryKeyLayerScaling());
     }
 
     private static void refuseUnsupported(NeoXArgs args) {

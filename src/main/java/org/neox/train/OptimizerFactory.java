@@ -52,8 +52,10 @@ public final class OptimizerFactory {
         List<ParamRange> ranges = new ArrayList<>();
         for (ParamView v : views) {
             ParamRange r = ParamRanges.of(v.name(), v.offset(), v.numel());
-            // A later stage holding embedding parameters holds the tied copy of stage 0's layer.
-            boolean tiedCopy = ctx.pipeRank() > 0 && v.name().startsWith("sequential.0.");
+            // A later stage holding embedding parameters holds the tied copy of stage 0's layer;
+            // every later stage holds a tied copy of the relative position bias (pos_emb rpe).
+            boolean tiedCopy = ctx.pipeRank() > 0
+                    && (v.name().startsWith("sequential.0.") || v.name().endsWith(".attention.rpe.weight"));
             ranges.add(tiedCopy ? r.asPipeReplica() : r);
         }
         ParallelGroups groups = new ParallelGroups(ctx.dataGroup(), ctx.modelGroup(), ctx.modelRank());

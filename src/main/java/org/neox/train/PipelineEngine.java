@@ -26,6 +26,8 @@ final class PipelineEngine {
     private final int stages;
     private final int hidden;
     private final ParamView tiedEmbedding;
+    /** pos_emb rpe with pp > 1: the relative position bias every stage holds a tied copy of, else null */
+    private final ParamView relativeBias;
     private final Clock clock;
     private long waitNanos;
     private long stepNanos;
@@ -43,6 +45,8 @@ final class PipelineEngine {
                     .orElseThrow();
         }
         this.tiedEmbedding = tied;
+        this.relativeBias = stages < 2 ? null : model.views().stream()
+                .filter(v -> v.name().endsWith(".attention.rpe.weight")).findFirst().orElse(null);
     }
 
     private boolean first() {
@@ -95,6 +99,7 @@ final class PipelineEngine {
         }
         stepNanos += clock.nanoTime() - t0;
         syncTiedGradient();
+        syncRelativeBiasGradient();
         return fromLastStage(sum / m);
     }
 
@@ -126,6 +131,17 @@ final class PipelineEngine {
             }
         }
         return fromLastStage(sum / batches.size());
+    }
+
+    /**
+     * Every stage's copy of the relative position bias gets the sum of the stages' gradients, so
+     * the copies stay equal and the model is the single-stage one (GPT-NeoX trains an untied copy
+     * per stage instead; see {@code model.RelativePositionBias}).
+     */
+    private void syncRelativeBiasGradient() {
+        if (relativeBias != null) {
+            pipe.allReduceSum(model.grads(), relativeBias.offset(), relativeBias.numel());
+        }
     }
 
     /** DeepSpeed's tied-weight all-reduce: both copies of the word embedding get the sum of their gradients. */

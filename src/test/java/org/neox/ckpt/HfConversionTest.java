@@ -188,6 +188,15 @@ class HfConversionTest {
                 DType.F32, OptionalInt.empty()));
         assertEquals("config key pos_emb is alibi; HF GPTNeoX supports rotary only", a.getMessage());
         assertFalse(Files.exists(dir.resolve("oa")), "nothing written");
+        // nor the T5 relative position bias
+        ObjectNode rpe = TinyCheckpoints.config(1, 8, 12, false, true).put("pos_emb", "rpe").put("rpe_num_buckets", 4);
+        CheckpointStore rpeStore = TinyCheckpoints.save(dir.resolve("r"), rpe, TinyCheckpoints.randomFull(rpe, 6),
+                Topology.SINGLE, 1);
+        UserError r = assertThrows(UserError.class, () -> HfExporter.export(rpeStore.open(1), dir.resolve("or"),
+                DType.F32, OptionalInt.empty()));
+        assertEquals("config key pos_emb is rpe; HF GPTNeoX has no T5 relative position bias (it supports rotary only)",
+                r.getMessage());
+        assertFalse(Files.exists(dir.resolve("or")), "nothing written");
         // nor block-sparse layers (a flash layer is dense attention and converts)
         ObjectNode sparse = TinyCheckpoints.config(1, 8, 12, false, true);
         sparse.putArray("attention_config").add("local");

@@ -1,6 +1,7 @@
 package org.neox.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,8 +31,13 @@ class ConvertCommandTest {
 
     /** A one-layer h=4 rotary model, saved as iteration 2. */
     private Path tinyCheckpoint() {
+        return tinyCheckpoint("rotary");
+    }
+
+    /** The same tensors under pos_emb {@code posEmb}. */
+    private Path tinyCheckpoint(String posEmb) {
         ObjectNode cfg = new ObjectMapper().createObjectNode().put("num_layers", 1).put("hidden_size", 4).put("num_attention_heads", 1)
-                .put("padded_vocab_size", 6).put("max_position_embeddings", 8).put("pos_emb", "rotary");
+                .put("padded_vocab_size", 6).put("max_position_embeddings", 8).put("pos_emb", posEmb);
         CheckpointStore store = new CheckpointStore(dir.resolve("save"), 0);
         PendingCheckpoint p = store.begin(2, Topology.SINGLE);
         List<NamedTensor> ts = new ArrayList<>();
@@ -63,6 +69,15 @@ class ConvertCommandTest {
         assertEquals(0, cli.run("convert", "from-hf", "--input", dir.resolve("hf").toString(),
                 "--output", dir.resolve("back").toString()), err.toString());
         assertEquals(List.of(0L), new CheckpointStore(dir.resolve("back"), 0).availableSteps());
+    }
+
+    @Test
+    void toHfRefusesRpeWithOneErrorLine() throws Exception {
+        Path save = tinyCheckpoint("rpe");
+        assertEquals(2, cli.run("convert", "to-hf", "--checkpoint", save.toString(), "--output", dir.resolve("hf").toString()));
+        assertEquals("neox: error: config key pos_emb is rpe; HF GPTNeoX has no T5 relative position bias"
+                + " (it supports rotary only)", err.toString().strip());
+        assertFalse(Files.exists(dir.resolve("hf")), "nothing written");
     }
 
     @Test

@@ -42,6 +42,15 @@ class GradientCheckTest {
                 Arguments.of("alibi", base.withPosEmb(PosEmb.ALIBI)),
                 Arguments.of("alibi-triangle-dropout",
                         base.withPosEmb(PosEmb.ALIBI).withMemory(false, 1, true).withDropout(0.1, 0.0)),
+                Arguments.of("rpe", base.withRpe(6, 5)),
+                Arguments.of("rpe-triangle-dropout-checkpointed",
+                        base.withRpe(6, 5).withMemory(true, 1, true).withDropout(0.1, 0.1)),
+                Arguments.of("rpe-layer-scaling-3-layers", ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB)
+                        .withInit(ModelSpec.InitMethod.NORMAL, ModelSpec.InitMethod.SCALED_NORMAL, 0.2)
+                        .withRpe(6, 5).withLayerScaling(true)),
+                Arguments.of("rpe-sparse-local-then-flash-triangle", base.withRpe(6, 5).withMemory(false, 1, true)
+                        .withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
+                                new SparsityConfig(2, null, 2, null, null, null, null, null, null, null))),
                 Arguments.of("relu", base.withActivation(Activation.RELU)),
                 Arguments.of("softsign", base.withActivation(Activation.SOFTSIGN)),
                 Arguments.of("swish-parallel", base.withActivation(Activation.SWISH)

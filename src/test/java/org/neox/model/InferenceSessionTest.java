@@ -40,6 +40,14 @@ class InferenceSessionTest {
                 b.withActivation(ModelSpec.Activation.GEGLU),
                 b.withActivation(ModelSpec.Activation.MISH),
                 b.withActivation(ModelSpec.Activation.RELU),
+                // rpe: 8 buckets reach their log-spaced part within 12 positions; with layer
+                // scaling (3 layers: c = 1, 1, 2) the bias counts c times, ALiBi's too
+                b.withRpe(8, 10),
+                b.withRpe(8, 10).withMemory(false, 1, true),
+                ModelSpec.defaults(3, 16, 4, SEQ, VOCAB).withInit(InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.3)
+                        .withRpe(8, 10).withLayerScaling(true),
+                ModelSpec.defaults(3, 16, 4, SEQ, VOCAB).withInit(InitMethod.NORMAL, InitMethod.SCALED_NORMAL, 0.3)
+                        .withPosEmb(PosEmb.ALIBI).withLayerScaling(true),
                 // sparse layers (6 blocks of 2): no ALiBi there, the flash layer keeps it
                 b.withPosEmb(PosEmb.ALIBI).withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
                         new SparsityConfig(2, null, 3, null, null, null, null, null, null, null)),
@@ -48,7 +56,10 @@ class InferenceSessionTest {
                         new SparsityConfig(2, true, 2, null, 1, 2, null, null, null, null)),
                 // random blocks (4 blocks of 3)
                 b.withAttention(List.of(AttentionKind.BIGBIRD, AttentionKind.SPARSE_VARIABLE),
-                        new SparsityConfig(3, true, null, 1, null, null, 1, List.of(1, 2), List.of(1), null)));
+                        new SparsityConfig(3, true, null, 1, null, null, 1, List.of(1, 2), List.of(1), null)),
+                // rpe in a sparse layer (added, without layer scaling) and none in the flash layer
+                b.withRpe(8, 10).withLayerScaling(true).withAttention(List.of(AttentionKind.LOCAL, AttentionKind.FLASH),
+                        new SparsityConfig(2, null, 3, null, null, null, null, null, null, null)));
     }
 
     private static int[] tokens(int n, long seed) {

@@ -110,6 +110,15 @@ class ResidentModelTest {
                 .withActivation(Activation.SWISH));
     }
 
+    /** The relative position bias: its tables and gradient accumulator stay kernel buffers. */
+    @Test
+    void relativePositionBiasIsBitwiseTheHeapRun() {
+        assumeNative();
+        assertSame(TinyModels.spec().withRpe(6, 5).withDropout(0.1, 0.1).withMemory(false, 1, true));
+        assertSame(ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB).withRpe(6, 5).withLayerScaling(true)
+                .withMemory(true, 1, false).withDropout(0.0, 0.1));
+    }
+
     /** Sparse layers' score masks are kernel inputs like any weight: uploaded once, never written. */
     @Test
     void sparseLayoutsAreBitwiseTheHeapRun() {
@@ -131,6 +140,7 @@ class ResidentModelTest {
         assumeNative();
         int promptLogits = 4 * TinyModels.VOCAB;
         for (ModelSpec spec : new ModelSpec[] {TinyModels.spec(), TinyModels.spec().withPosEmb(PosEmb.ALIBI),
+                TinyModels.spec().withRpe(6, 5),
                 TinyModels.spec().withPosEmb(PosEmb.LEARNED).withNorm(Norm.LAYERNORM, true, false, false, false)}) {
             float[] heap = generate(spec, NativeKernels.cpu(1));
             float[] resident = generate(spec, ResidentKernels.cpu(1, true));
@@ -163,6 +173,7 @@ class ResidentModelTest {
         assumeNative();
         ModelSpec spec = ModelSpec.defaults(2, 16, 4, 8, TinyModels.VOCAB).withDropout(0.0, 0.1);
         TensorParallelModelTest.check(spec, () -> ResidentKernels.cpu(1, true), 2);
+        TensorParallelModelTest.check(spec.withRpe(6, 5), () -> ResidentKernels.cpu(1, true), 2);
     }
 
     /** A forward pass as a pipeline stage hands its output (and takes its input) on the host. */

@@ -2,7 +2,6 @@ package org.neox.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,12 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.config.NeoXArgs;
-import org.neox.util.UserError;
 
 /**
  * {@code pos-emb: alibi} trains the tiny char-level model on the embedded corpus (loss finite and
- * falling over 8 iterations, and not the loss of {@code pos-emb: none}: the bias is applied);
- * {@code rpe} stays a one-line config error.
+ * falling over 8 iterations, and not the loss of {@code pos-emb: none}: the bias is applied).
  */
 class AlibiTrainTest {
     @TempDir
@@ -35,12 +32,5 @@ class AlibiTrainTest {
         assertTrue(losses.get(7) < losses.get(0) - 0.3, "loss should fall: " + losses);
         List<Double> none = TinyRuns.train(config("none")).losses();
         assertNotEquals(none.get(1), losses.get(1), "alibi must change the model's output");
-    }
-
-    @Test
-    void rpeIsOneConfigErrorLine() throws IOException {
-        UserError e = assertThrows(UserError.class, () -> TinyRuns.train(config("rpe")));
-        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
-        assertTrue(e.getMessage().contains("pos_emb") && e.getMessage().contains("rpe"), e.getMessage());
     }
 }

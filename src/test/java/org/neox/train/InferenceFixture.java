@@ -24,9 +24,16 @@ import org.neox.util.Clock;
 final class InferenceFixture {
     final Path dir;
     final Path dataPrefix;
+    /** keys set in training and in every {@link #args} (e.g. another pos_emb) */
+    private final Map<String, String> base;
 
     InferenceFixture(Path dir) throws IOException {
+        this(dir, Map.of());
+    }
+
+    InferenceFixture(Path dir, Map<String, String> base) throws IOException {
         this.dir = dir;
+        this.base = base;
         this.dataPrefix = dir.resolve("data/tiny_text_document");
         Files.createDirectories(dataPrefix.getParent());
         EmbeddedCorpus.ensure(dataPrefix);
@@ -52,6 +59,12 @@ final class InferenceFixture {
 
     NeoXArgs args(Map<String, String> overrides) {
         return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("t.yml"), ResourceOptions.NONE,
-                OptionalInt.empty(), new LinkedHashMap<>(overrides)));
+                OptionalInt.empty(), merged(overrides)));
+    }
+
+    private Map<String, String> merged(Map<String, String> overrides) {
+        Map<String, String> m = new LinkedHashMap<>(base);
+        m.putAll(overrides);
+        return m;
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neox.comm.Communicator;
 import org.neox.comm.LocalCommunicator;
+import org.neox.comm.SoloCommunicator;
 import org.neox.config.ConfigLoader;
 import org.neox.config.LayerSpecs;
 import org.neox.config.NeoXArgs;
@@ -32,19 +33,48 @@ class PlanMatchesWorkersTest {
 
     private NeoXArgs args(int pp, int mp, boolean untied, String method, String activation, int hidden)
             throws IOException {
+        return args(pp, mp, untied, method, activation, hidden, "learned");
+    }
+
+    private NeoXArgs args(int pp, int mp, boolean untied, String method, String activation, int hidden, String posEmb)
+            throws IOException {
         String yml = """
                 {
                   "num-layers": 5, "hidden-size": %d, "num-attention-heads": 4, "activation": "%s",
-                  "seq-length": 32, "max-position-embeddings": 32, "pos-emb": "learned",
+                  "seq-length": 32, "max-position-embeddings": 32, "pos-emb": "%s",
                   "no-weight-tying": %s, "padded-vocab-size": 512,
                   "pipe-parallel-size": %d, "model-parallel-size": %d, "pipe-partition-method": "%s",
                   "train_micro_batch_size_per_gpu": 2, "gradient_accumulation_steps": 4,
                   "optimizer": {"type": "Adam", "params": {"lr": 3.0e-3}}, "train-iters": 1
                 }
-                """.formatted(hidden, activation, untied, pp, mp, method);
+                """.formatted(hidden, activation, posEmb, untied, pp, mp, method);
         Files.writeString(dir.resolve("p.yml"), yml);
         return ConfigLoader.standard().load(new ConfigLoader.Request(dir, List.of("p.yml"),
                 new ResourceOptions(null, null, null, null, pp * mp), OptionalInt.empty(), Map.of()));
+    }
+
+    /** pos_emb rpe: every stage holds a copy of the [32 buckets, heads / mp] bias; the total counts it once. */
+    @Test
+    void everyStageCountsItsCopyOfTheRelativePositionBias() throws IOException {
+        for (int[] layout : new int[][] {{1, 1}, {2, 2}, {4, 1}}) {
+            int pp = layout[0];
+            int mp = layout[1];
+            NeoXArgs a = args(pp, mp, false, "parameters", "gelu", 32, "rpe");
+            ModelSpec spec = ModelSpecs.from(a);
+            TrainingPlan plan = TrainingPlan.of(a, spec.paddedVocabSize());
+            LayerSpecs specs = new LayerSpecs(a, spec.paddedVocabSize());
+            assertEquals(32 * 4, specs.rpeParams());
+            int[] b = specs.stageBoundaries("parameters", pp);
+            List<Communicator> tensor = LocalCommunicator.create(mp);
+            for (int s = 0; s < pp; s++) {
+                GPTNeoXModel stage = new GPTNeoXModel(spec, new ReferenceKernels(), tensor.get(0), 1, b[s], b[s + 1]);
+                assertEquals(plan.stages().get(s).paramsPerRank(), stage.parameterCount(), "pp " + pp + " mp " + mp + " stage " + s);
+            }
+        }
+        NeoXArgs one = args(1, 1, false, "parameters", "gelu", 32, "rpe");
+        ModelSpec spec = ModelSpecs.from(one);
+        assertEquals(new LayerSpecs(one, spec.paddedVocabSize()).total(),
+                new GPTNeoXModel(spec, new ReferenceKernels(), SoloCommunicator.INSTANCE, 1).parameterCount());
     }
 
     @Test
