@@ -17,20 +17,10 @@ class PipelineStageTest {
         for (boolean untied : new boolean[] {true, false}) {
             ModelSpec spec = ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB).withDropout(0.1, 0.1)
                     .withNorm(ModelSpec.Norm.LAYERNORM, false, false, untied, false);
-            ReferenceKernels k = new ReferenceKernels();
-            TokenBatch b = TinyModels.batch(2, 8, 9);
-            GPTNeoXModel whole = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5);
-            whole.zeroGrads();
-            float loss = whole.forwardBackward(b, 1f, 3);
-            // specs: 0 emb, 1, 2-4 layers, 5, 6 norm, 7 output; split after layer 0 (spec 2).
-            GPTNeoXModel s0 = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5, 0, 3);
-            GPTNeoXModel s1 = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5, 3, 8);
-            float[] h = s0.stageForward(b.tokens(), null, 2, 8, 3).clone();
-            s1.stageForward(null, h, 2, 8, 3);
-            float[] dh = new float[h.length];
-            float stageLoss = s1.stageBackward(b, null, 1f, 3, dh);
-            s0.stageBackward(null, dh, 1f, 3, null);
-            assertEquals(loss, stageLoss, 0f);
+            GPTNeoXModel[] m = wholeAndTwoStages(spec);
+            GPTNeoXModel whole = m[0];
+            GPTNeoXModel s0 = m[1];
+            GPTNeoXModel s1 = m[2];
             for (GPTNeoXModel s : new GPTNeoXModel[] {s0, s1}) {
                 for (ParamView v : s.views()) {
                     ParamView w = whole.views().stream().filter(x -> x.name().equals(v.name())).findFirst().orElseThrow();
@@ -63,5 +53,26 @@ class PipelineStageTest {
         ModelSpec spec = TinyModels.spec();
         assertThrows(IllegalArgumentException.class,
                 () -> new GPTNeoXModel(spec, new ReferenceKernels(), SoloCommunicator.INSTANCE, 1, 0, 6));
+    }
+
+    /**
+     * One forward/backward of a 3-layer spec on the reference kernels as the whole model and as two
+     * stages (specs: 0 emb, 1, 2-4 layers, 5, 6 norm, 7 output; split after layer 0, spec 2) on the
+     * same batch and dropout seed, checking the losses are equal: {whole, stage 0, stage 1}.
+     */
+    static GPTNeoXModel[] wholeAndTwoStages(ModelSpec spec) {
+        ReferenceKernels k = new ReferenceKernels();
+        TokenBatch b = TinyModels.batch(2, 8, 9);
+        GPTNeoXModel whole = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5);
+        whole.zeroGrads();
+        float loss = whole.forwardBackward(b, 1f, 3);
+        GPTNeoXModel s0 = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5, 0, 3);
+        GPTNeoXModel s1 = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5, 3, 8);
+        float[] h = s0.stageForward(b.tokens(), null, 2, 8, 3).clone();
+        s1.stageForward(null, h, 2, 8, 3);
+        float[] dh = new float[h.length];
+        assertEquals(loss, s1.stageBackward(b, null, 1f, 3, dh), 0f);
+        s0.stageBackward(null, dh, 1f, 3, null);
+        return new GPTNeoXModel[] {whole, s0, s1};
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.neox.comm.SoloCommunicator;
 import org.neox.kernel.CpuKernels;
 import org.neox.kernel.Kernels;
 import org.neox.kernel.ReferenceKernels;
@@ -117,18 +116,10 @@ class RelativePositionBiasTest {
     @Test
     void pipelineStageCopiesSumToTheWholeModelsGradient() {
         ModelSpec spec = ModelSpec.defaults(3, 16, 2, 8, TinyModels.VOCAB).withRpe(6, 5).withDropout(0.1, 0.1);
-        ReferenceKernels k = new ReferenceKernels();
-        TokenBatch b = TinyModels.batch(2, 8, 9);
-        GPTNeoXModel whole = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5);
-        whole.zeroGrads();
-        float loss = whole.forwardBackward(b, 1f, 3);
-        GPTNeoXModel s0 = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5, 0, 3);
-        GPTNeoXModel s1 = new GPTNeoXModel(spec, k, SoloCommunicator.INSTANCE, 5, 3, 8);
-        float[] h = s0.stageForward(b.tokens(), null, 2, 8, 3).clone();
-        s1.stageForward(null, h, 2, 8, 3);
-        float[] dh = new float[h.length];
-        assertEquals(loss, s1.stageBackward(b, null, 1f, 3, dh), 0f);
-        s0.stageBackward(null, dh, 1f, 3, null);
+        GPTNeoXModel[] m = PipelineStageTest.wholeAndTwoStages(spec);
+        GPTNeoXModel whole = m[0];
+        GPTNeoXModel s0 = m[1];
+        GPTNeoXModel s1 = m[2];
         float[] e = slice(whole, whole.grads());
         float[] g0 = slice(s0, s0.grads());
         float[] g1 = slice(s1, s1.grads());
