@@ -2,7 +2,6 @@ package org.neox.model;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.neox.kernel.Kernels;
 import org.neox.kernel.RotaryTables;

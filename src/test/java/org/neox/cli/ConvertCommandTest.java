@@ -19,7 +19,6 @@ import org.neox.ckpt.CheckpointStore;
 import org.neox.ckpt.NamedTensor;
 import org.neox.ckpt.PendingCheckpoint;
 import org.neox.ckpt.Topology;
-import picocli.CommandLine;
 
 class ConvertCommandTest {
     @TempDir
