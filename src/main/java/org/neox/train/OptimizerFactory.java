@@ -39,8 +39,10 @@ public final class OptimizerFactory {
     public static Optimizer build(NeoXArgs args, List<ParamView> views, int numel, RankContext ctx,
                                   DynamicLossScaler scaler, Kernels kernels) {
         String type = args.optimizer().optimizerType().wire();
-        if (!type.equals("adam")) {
-            throw new UserError("optimizer.type '" + type + "' is not implemented by neox; expected Adam");
+        // CPU_Adam (and CPU_torch_adam, which GPT-NeoX v2.0 also builds as DeepSpeedCPUAdam): the
+        // same AdamW-mode update with bias correction as FusedAdam; neox's Adam runs on the CPU anyway
+        if (!type.equals("adam") && !type.equals("cpu_adam") && !type.equals("cpu_torch_adam")) {
+            throw new UserError("optimizer.type '" + type + "' is not implemented by neox; expected Adam or CPU_Adam");
         }
         if (args.optimizer().useBnbOptimizer() && ctx.rank() == 0) {
             LOG.warn("use_bnb_optimizer: bitsandbytes' 8-bit Adam (and its StableEmbedding) is not implemented by"
@@ -88,6 +90,9 @@ public final class OptimizerFactory {
             throw new UserError("optimizer.params.betas = " + betas + "; expected a list of two numbers");
         }
         double eps = params.containsKey("eps") ? number(params.get("eps"), "optimizer.params.eps") : 1e-8;
+        if (Boolean.TRUE.equals(params.get("amsgrad"))) {
+            throw new UserError("optimizer.params.amsgrad = true; FusedAdam and DeepSpeedCPUAdam have no AMSGrad, expected false");
+        }
         return new AdamConfig(beta1, beta2, eps, args.training().weightDecay(), true, true);
     }
 
