@@ -46,6 +46,9 @@ public final class ModelSpecs {
 
     private static void refuseUnsupported(NeoXArgs args) {
         ModelArgs m = args.model();
+        if (m.optPosEmbOffset() != 0) {
+            throw new UserError("opt_pos_emb_offset: the OPT position offset is not implemented by neox; expected 0");
+        }
         if (args.training().useMup()) {
             throw new UserError("use_mup: muP is not implemented by neox; expected false");
         }

@@ -20,8 +20,6 @@ import org.neox.optim.ZeroConfig;
 import org.neox.optim.ZeroOneOptimizer;
 import org.neox.tensor.ParamView;
 import org.neox.util.UserError;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Builds the optimizer GPT-NeoX would build for a config (spec §7, §6.4): FusedAdam semantics
@@ -30,8 +28,6 @@ import org.slf4j.LoggerFactory;
  * data-parallel ranks.
  */
 public final class OptimizerFactory {
-    private static final Logger LOG = LoggerFactory.getLogger(OptimizerFactory.class);
-
     private OptimizerFactory() {
     }
 
@@ -43,10 +39,6 @@ public final class OptimizerFactory {
         // same AdamW-mode update with bias correction as FusedAdam; neox's Adam runs on the CPU anyway
         if (!type.equals("adam") && !type.equals("cpu_adam") && !type.equals("cpu_torch_adam")) {
             throw new UserError("optimizer.type '" + type + "' is not implemented by neox; expected Adam or CPU_Adam");
-        }
-        if (args.optimizer().useBnbOptimizer() && ctx.rank() == 0) {
-            LOG.warn("use_bnb_optimizer: bitsandbytes' 8-bit Adam (and its StableEmbedding) is not implemented by"
-                    + " neox; training with 32-bit Adam moments and plain embeddings");
         }
         AdamW adam = new AdamW(adamConfig(args));
         AnnealingLR schedule = schedule(args);

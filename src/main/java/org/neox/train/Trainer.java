@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongUnaryOperator;
+import org.neox.config.InertSettings;
 import org.neox.config.LayerSpecs;
 import org.neox.config.NeoXArgs;
 import org.neox.data.BatchStream;
@@ -76,6 +77,9 @@ public final class Trainer {
         this.micro = args.deepspeedConfig().trainMicroBatchSizePerGpu();
         this.trainBatch = args.deepspeedConfig().trainBatchSize();
         ModelSpec spec = ModelSpecs.from(args);
+        if (ctx.rank() == 0) {
+            InertSettings.notices(args).forEach(LOG::warn);
+        }
         LayerSpecs layerSpecs = new LayerSpecs(args, spec.paddedVocabSize());
         int[] stages = layerSpecs.stageBoundaries(args.parallelism().pipePartitionMethod(), args.pipeParallelSize());
         this.model = new GPTNeoXModel(spec, kernels, ctx.tensorGroup(), args.other().seed(),
