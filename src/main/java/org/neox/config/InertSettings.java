@@ -16,10 +16,6 @@ public final class InertSettings {
     public static List<String> notices(NeoXArgs args) {
         List<String> out = new ArrayList<>();
         DeepspeedConfigArgs ds = args.deepspeedConfig();
-        if (enabled(ds.curriculumLearning())) {
-            out.add("curriculum_learning: DeepSpeed's sequence-length curriculum is not implemented by neox;"
-                    + " every step trains on seq_length tokens");
-        }
         if (enabled(ds.amp())) {
             out.add("amp: apex AMP is not implemented by neox; training computes in fp32");
         }

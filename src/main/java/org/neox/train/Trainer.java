@@ -48,6 +48,8 @@ public final class Trainer {
     /** The 1F1B stage runner when pipe_parallel_size > 1, else null (the whole model on this rank). */
     private final PipelineEngine pipeline;
     private final DynamicLossScaler scaler;
+    /** the sequence-length curriculum (curriculum_learning), or null */
+    private final CurriculumSchedule curriculum;
     private final Optimizer optimizer;
     /** Attached to the model for each step's last backward (overlap_comm), else null. */
     private final GradientReadyListener overlappedReduction;
@@ -86,6 +88,7 @@ public final class Trainer {
                 stages[ctx.pipeRank()], stages[ctx.pipeRank() + 1]);
         this.pipeline = args.pipeParallelSize() > 1 ? new PipelineEngine(model, ctx.pipeGroup(), clock) : null;
         this.scaler = OptimizerFactory.lossScaler(args);
+        this.curriculum = CurriculumSchedule.from(args);
         this.optimizer = OptimizerFactory.build(args, model.views(), model.params().length, ctx, scaler, kernels);
         this.overlappedReduction = OptimizerFactory.overlapComm(args) && pipeline == null ? optimizer.overlappedReduction() : null;
         if (OptimizerFactory.overlapComm(args) && ctx.dataParallelSize() > 1) {
@@ -172,10 +175,11 @@ public final class Trainer {
     private double trainStep(BatchStream train, long iteration) {
         float backwardScale = (float) ((scaler == null ? 1.0 : scaler.scale()) / gas);
         LongUnaryOperator seedOf = g -> dropoutSeed((iteration * gas + g) * ctx.dataParallelSize() + ctx.dataRank());
+        int len = curriculum == null ? Integer.MAX_VALUE : curriculum.seqLength(iteration + 1);
         if (pipeline != null) {
             List<TokenBatch> batches = new ArrayList<>(gas);
             for (int g = 0; g < gas; g++) {
-                batches.add(train.next());
+                batches.add(curriculumPrefix(train.next(), len));
             }
             return pipeline.trainIteration(batches, backwardScale, seedOf);
         }
@@ -184,10 +188,15 @@ public final class Trainer {
             if (g == gas - 1) {
                 model.setGradientReadyListener(overlappedReduction);
             }
-            sum += model.forwardBackward(train.next(), backwardScale, seedOf.applyAsLong(g));
+            sum += model.forwardBackward(curriculumPrefix(train.next(), len), backwardScale, seedOf.applyAsLong(g));
         }
         model.setGradientReadyListener(null);
         return sum / gas;
+    }
+
+    /** The batch's first {@code len} positions when the curriculum is shorter than its sequences. */
+    private static TokenBatch curriculumPrefix(TokenBatch b, int len) {
+        return len < b.seq() ? b.prefix(len) : b;
     }
 
     private long dropoutSeed(long microIndex) {

@@ -22,19 +22,17 @@ class InertSettingsTest {
     void eachEnabledSettingGivesOneLine() {
         List<String> n = InertSettings.notices(Yamls.model(dir, """
                 train_micro_batch_size_per_gpu: 2
-                curriculum_learning: {enabled: true, curriculum_type: seqlen, min_difficulty: 8, max_difficulty: 64}
                 amp: {enabled: true}
                 use_bnb_optimizer: true
                 use_wandb: true
                 char_level_ppl: true
                 """));
-        assertEquals(5, n.size(), n.toString());
-        assertTrue(n.get(0).startsWith("curriculum_learning: "), n.get(0));
-        assertTrue(n.get(1).startsWith("amp: "), n.get(1));
-        assertTrue(n.get(2).startsWith("use_bnb_optimizer: "), n.get(2));
-        assertTrue(n.get(3).startsWith("use_wandb/tensorboard_dir: "), n.get(3));
-        assertTrue(n.get(4).startsWith("char_level_ppl: "), n.get(4));
+        assertEquals(4, n.size(), n.toString());
+        assertTrue(n.get(0).startsWith("amp: "), n.get(0));
+        assertTrue(n.get(1).startsWith("use_bnb_optimizer: "), n.get(1));
+        assertTrue(n.get(2).startsWith("use_wandb/tensorboard_dir: "), n.get(2));
+        assertTrue(n.get(3).startsWith("char_level_ppl: "), n.get(3));
         n.forEach(line -> assertEquals(1, line.lines().count(), line));
-        assertTrue(InertSettings.notices(Yamls.model(dir, "train_micro_batch_size_per_gpu: 2\ncurriculum_learning: {enabled: false}\n")).isEmpty());
+        assertTrue(InertSettings.notices(Yamls.model(dir, "train_micro_batch_size_per_gpu: 2\namp: {enabled: false}\n")).isEmpty());
     }
 }
