@@ -44,6 +44,11 @@ final class CurriculumSchedule {
                 this.totalSteps = positive(s, "total_curriculum_step");
                 this.step = positive(s, "difficulty_step");
                 this.root = type.equals("fixed_linear") ? 1 : positive(s, "root_degree");
+                if (min < step) {
+                    // the first steps would be lowered to 0 positions (DeepSpeed then slices an empty batch)
+                    throw new UserError("curriculum_learning.min_difficulty " + min + " is below difficulty_step "
+                            + step + "; expected min_difficulty >= difficulty_step");
+                }
                 this.difficulties = null;
                 this.maxSteps = null;
             }

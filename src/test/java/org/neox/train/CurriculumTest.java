@@ -78,6 +78,11 @@ class CurriculumTest {
                 {"enabled": true, "curriculum_type": "seqlen", "min_difficulty": 2, "max_difficulty": 10,
                  "schedule_type": "fixed_linear", "schedule_config": {"total_curriculum_step": 8}}"""));
         assertEquals("curriculum_learning: difficulty_step is null; expected a positive integer", step.getMessage());
+        UserError zero = assertThrows(UserError.class, () -> schedule("""
+                {"enabled": true, "curriculum_type": "seqlen", "min_difficulty": 2, "max_difficulty": 64,
+                 "schedule_type": "fixed_linear", "schedule_config": {"total_curriculum_step": 8, "difficulty_step": 8}}"""));
+        assertEquals("curriculum_learning.min_difficulty 2 is below difficulty_step 8; expected min_difficulty >="
+                + " difficulty_step", zero.getMessage());
     }
 
     @Test
