@@ -29,7 +29,6 @@ public record NeoxModelConfig(
         boolean biasGeluFusion,
         String posEmb,
         String norm,
-        String outputLayerParallelism,
         String tokenizerType,
         List<String> attentionConfig,
         int rpeNumBuckets) {
@@ -43,7 +42,7 @@ public record NeoxModelConfig(
                 r.number("layernorm_epsilon", 1e-5), r.bool("gpt_j_residual", false), r.bool("gpt_j_tied", false),
                 r.bool("no_weight_tying", false), r.number("init_method_std", 0.02),
                 r.text("activation", "gelu"), r.bool("bias_gelu_fusion", false), r.text("pos_emb", "learned"),
-                r.text("norm", "layernorm"), r.text("output_layer_parallelism", "row"),
+                r.text("norm", "layernorm"),
                 r.text("tokenizer_type", "GPT2BPETokenizer"), r.texts("attention_config"),
                 r.positiveInt("rpe_num_buckets", 32));
     }

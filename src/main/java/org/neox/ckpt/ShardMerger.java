@@ -95,7 +95,10 @@ final class ShardMerger {
             return cfg.gptJResidual() ? Rule.SUM : Rule.FIRST;
         }
         if (name.endsWith("final_linear.weight")) {
-            return cfg.outputLayerParallelism().equals("column") ? Rule.CONCAT0 : Rule.CONCAT1;
+            // neox's untied output is always column-parallel (vocab slices, like the vocab-parallel
+            // loss), whatever output_layer_parallelism says: GPT-NeoX's "row" default gives a wrong
+            // loss with model_parallel_size > 1 (spec 5.6), so neox never writes row shards
+            return Rule.CONCAT0;
         }
         return Rule.MEAN; // norms, position embeddings: replicated
     }

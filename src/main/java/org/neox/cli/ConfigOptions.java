@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import org.neox.config.ConfigFiles;
 import org.neox.config.ConfigLoader;
 import org.neox.config.NeoXArgs;
 import org.neox.config.ResourceOptions;
@@ -54,5 +55,29 @@ final class ConfigOptions {
 
     NeoXArgs resolve(ConfigLoader loader) {
         return loader.load(request());
+    }
+
+    /**
+     * For commands that run the whole model in this one process and re-lay the checkpoint out to
+     * it (generate, eval): the config's pipe × model grid counts as the world (one data-parallel
+     * replica), so the training config of a tensor- or pipeline-parallel run resolves unchanged.
+     */
+    NeoXArgs resolveOneProcess(ConfigLoader loader) {
+        if (!overrides.containsKey("global_num_gpus")) {
+            Map<String, Object> raw = ConfigFiles.load(confDir, files).values();
+            overrides.put("global_num_gpus", String.valueOf(gridSize(raw, "pipe_parallel_size")
+                    * gridSize(raw, "model_parallel_size")));
+        }
+        return resolve(loader);
+    }
+
+    /** A parallel size as set by --set or the merged files (GPT-NeoX treats 0 as 1); 1 when unset or not a number. */
+    private int gridSize(Map<String, Object> raw, String key) {
+        Object v = overrides.containsKey(key) ? overrides.get(key) : raw.get(key);
+        try {
+            return Math.max(1, v == null ? 1 : Integer.parseInt(String.valueOf(v).trim()));
+        } catch (NumberFormatException e) {
+            return 1; // resolving reports the bad value with its file and key
+        }
     }
 }

@@ -52,7 +52,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (iteration != null) {
             options.overrides.put("iteration", String.valueOf(iteration));
         }
-        NeoXArgs args = options.resolve(ConfigLoader.standard());
+        NeoXArgs args = options.resolveOneProcess(ConfigLoader.standard());
         PrintWriter out = spec.commandLine().getOut();
         try (Tokenizer tok = InferenceModels.tokenizer(args)) {
             EvalRun run = new EvalRun(args, KernelsFactory.create(kernels, Runtime.getRuntime().availableProcessors()),

@@ -52,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (output != null) {
             options.overrides.put("sample_output_file", output);
         }
-        NeoXArgs args = options.resolve(ConfigLoader.standard());
+        NeoXArgs args = options.resolveOneProcess(ConfigLoader.standard());
         PrintWriter out = spec.commandLine().getOut();
         Kernels k = KernelsFactory.create(kernels, Runtime.getRuntime().availableProcessors());
         try (Tokenizer tok = InferenceModels.tokenizer(args)) {

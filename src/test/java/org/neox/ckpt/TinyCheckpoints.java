@@ -16,7 +16,10 @@ public final class TinyCheckpoints {
     private TinyCheckpoints() {
     }
 
-    /** A resolved-config subset: L layers, hidden h, 2 heads, vocab v, rotary (pct 0.5). */
+    /**
+     * A resolved-config subset: L layers, hidden h, 2 heads, vocab v, rotary (pct 0.5);
+     * output_layer_parallelism left at GPT-NeoX's "row" default (neox's output is column-parallel anyway).
+     */
     static ObjectNode config(int layers, int h, int vocab, boolean parallelResidual, boolean untied) {
         ObjectNode c = JSON.createObjectNode();
         c.put("num_layers", layers).put("hidden_size", h).put("num_attention_heads", 2)
@@ -24,7 +27,7 @@ public final class TinyCheckpoints {
                 .put("rotary_pct", 0.5).put("rotary_emb_base", 10000).put("layernorm_epsilon", 1e-5)
                 .put("gpt_j_residual", parallelResidual).put("no_weight_tying", untied)
                 .put("init_method_std", 0.02).put("activation", "gelu").put("pos_emb", "rotary")
-                .put("norm", "layernorm").put("output_layer_parallelism", "column")
+                .put("norm", "layernorm")
                 .put("tokenizer_type", "GPT2BPETokenizer");
         return c;
     }

@@ -59,6 +59,11 @@ class GenerateEvalCliTest {
         JsonNode res = new ObjectMapper().readTree(json);
         assertEquals(2, res.get("iteration").asInt());
         assertEquals(2, res.at("/results/data/windows").asInt());
+        // the config of a tensor-parallel run resolves as it is: one process stands for its
+        // pp x mp grid and the checkpoint is re-laid out to it
+        assertEquals(0, cli.run("generate", "-d", dir.toString(), "m.yml", "gen.yml", "--set", "model_parallel_size=2",
+                "-o", dir.resolve("grid.jsonl").toString()), err.toString());
+        assertEquals(2, Files.readAllLines(dir.resolve("grid.jsonl")).size());
     }
 
     @Test
