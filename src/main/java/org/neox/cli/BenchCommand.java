@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NeoXArgs args = options.resolve(ConfigLoader.standard());
+        NeoXArgs args = options.resolveOneProcess(ConfigLoader.standard());
         org.neox.kernel.Kernels k = KernelsFactory.create(kernels, Runtime.getRuntime().availableProcessors());
         Map<String, Object> result = generate
                 ? new GenerationBenchmark(args, k, Clock.SYSTEM).run(promptTokens, newTokens, Math.max(1, iters))

@@ -44,7 +44,7 @@ public final class CheckKernelsCommand implements Callable<Integer> {
         if (steps < 1 || !(tolerance >= 0)) {
             throw new UserError("--steps must be >= 1 and --tolerance >= 0, got " + steps + " and " + tolerance);
         }
-        NeoXArgs args = options.resolve(ConfigLoader.standard());
+        NeoXArgs args = options.resolveOneProcess(ConfigLoader.standard());
         int threads = Runtime.getRuntime().availableProcessors();
         Kernels candidate = KernelsFactory.create(kernels, threads);
         Kernels base = KernelsFactory.create(baseline, threads);

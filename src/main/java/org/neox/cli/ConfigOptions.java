@@ -58,9 +58,10 @@ final class ConfigOptions {
     }
 
     /**
-     * For commands that run the whole model in this one process and re-lay the checkpoint out to
-     * it (generate, eval): the config's pipe × model grid counts as the world (one data-parallel
-     * replica), so the training config of a tensor- or pipeline-parallel run resolves unchanged.
+     * For commands that run the whole model in this one process (generate and eval, which re-lay
+     * the checkpoint out to it; bench and check-kernels): the config's pipe × model grid counts
+     * as the world (one data-parallel replica), so the training config of a tensor- or
+     * pipeline-parallel run resolves unchanged.
      */
     NeoXArgs resolveOneProcess(ConfigLoader loader) {
         if (!overrides.containsKey("global_num_gpus")) {
