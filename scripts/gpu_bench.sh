@@ -14,6 +14,9 @@ export NEOX_BIN="$PWD/target/gpu/neox"
 # whole training steps on the GPU against the CPU kernels first (first gradients and losses, 1e-4)
 "$NEOX_BIN" check-kernels -d configs tiny.yml --kernels cuda-resident --baseline native --steps 5 2>&1 | tail -12
 "$NEOX_BIN" check-kernels -d configs tiny.yml --kernels cuda --baseline native --steps 3 2>&1 | tail -3
+# the same with rpe and sparse (local) layers: the relative-bias gathers/scatters and the score masks
+"$NEOX_BIN" check-kernels -d configs tiny.yml --kernels cuda-resident --baseline native --steps 3 --set pos_emb=rpe \
+  --set 'attention_config=[[["local","global"],"all"]]' --set 'sparsity_config={block: 16, num_local_blocks: 2}' 2>&1 | tail -3
 "$NEOX_BIN" bench -d configs tiny.yml --kernels cuda --iters 3 2>&1 | tail -3
 "$NEOX_BIN" bench -d configs tiny.yml --kernels cuda-resident --iters 3 2>&1 | tail -3
 for cfg in "--layers 6 --hidden 512 --heads 8 --seq 512 --micro-batch 4" \
