@@ -94,7 +94,8 @@ public final class PlanText {
         }
         out.append("  (activations per layer and micro-batch: s*b*h*(10 + 24/t + 5*a*s/(h*t)) bytes at"
                 + " 16 bits, x2 at fp32;\n   checkpointed: layer inputs plus one live layer;"
-                + " min(pp - stage, grad-acc) micro-batches in flight; last stage adds fp32 logits)\n");
+                + " min(pp - stage, grad-acc) micro-batches in flight; last stage adds fp32 logits;\n"
+                + "   rpe adds 4*s^2*(2*a/t + 1), each block-sparse layer a 4*s^2 score mask)\n");
     }
 
     private static void iteration(StringBuilder out, NeoXArgs args, TrainingPlan plan) {

@@ -16,7 +16,10 @@ import org.neox.util.UserError;
  * {@code A = s·b·h·(10 + 24/t + 5·a·s/(h·t))·e/2}; with {@code checkpoint_activations} a
  * layer keeps only its input {@code e·s·b·h} and one layer's {@code A} is live during
  * recomputation. A stage holds {@code min(pp − stage, ga)} micro-batches in flight (1F1B); the
- * last stage adds fp32 logits {@code 4·s·b·V'/t}.
+ * last stage adds fp32 logits {@code 4·s·b·V'/t}. neox's own attention buffers come on top:
+ * with {@code pos_emb: rpe} the stage's bias and its gradient {@code 2·4·(a/t)·s²} plus the
+ * bucket index {@code 4·s²}; a block-sparse layer's fp32 score mask {@code 4·s²} (at most; layers
+ * with equal layouts share one).
  *
  * @param grid the rank grid
  * @param specs the layer specs with parameter counts
@@ -92,12 +95,15 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> bounda
         if (zero >= 1) {
             optimizer = (optimizer + dp - 1) / dp;
         }
-        long[] act = activations(args, layers, index, to == specs.specs().size(), vocab, e);
+        long[] act = activations(args, layers, Math.max(0, from - 2), index, to == specs.specs().size(), vocab, e);
         return new Stage(layers, params, perRank, e * perRank, e * perRank, optimizer, act[0], act[1]);
     }
 
-    /** {without, with} activation checkpointing, bytes per rank on stage {@code index}. */
-    private static long[] activations(NeoXArgs args, int layers, int index, boolean last, int vocab,
+    /**
+     * {without, with} activation checkpointing, bytes per rank on stage {@code index}, which holds
+     * transformer layers {@code [firstLayer, firstLayer + layers)}.
+     */
+    private static long[] activations(NeoXArgs args, int layers, int firstLayer, int index, boolean last, int vocab,
                                       int e) {
         ModelArgs m = args.model();
         double s = m.seqLength();
@@ -110,9 +116,22 @@ public record TrainingPlan(RankGrid grid, LayerSpecs specs, List<Integer> bounda
         int inFlight = Math.min(args.pipeParallelSize() - index,
                 args.deepspeedConfig().gradientAccumulationSteps());
         double logits = last ? 4 * s * b * vocab / t : 0;
-        double plain = inFlight * layers * perLayer + logits;
-        double ckpt = inFlight * layers * input + (layers > 0 ? perLayer : 0) + logits;
+        double fixed = attentionBuffers(m, firstLayer, layers, t);
+        double plain = inFlight * layers * perLayer + logits + fixed;
+        double ckpt = inFlight * layers * input + (layers > 0 ? perLayer : 0) + logits + fixed;
         return new long[] {(long) plain, (long) ckpt};
+    }
+
+    /** The rpe bias, its gradient and index, and one sparse score mask per sparse layer of the stage (bytes). */
+    private static double attentionBuffers(ModelArgs m, int firstLayer, int layers, double t) {
+        if (layers == 0) {
+            return 0;
+        }
+        double ss = (double) m.seqLength() * m.seqLength();
+        double rpe = m.posEmb() == ModelArgs.PosEmb.RPE ? 4 * ss * (2 * m.numAttentionHeads() / t + 1) : 0;
+        long sparse = m.attentionConfig().stream().skip(firstLayer).limit(layers)
+                .filter(type -> !type.equals("global") && !type.equals("flash")).count();
+        return rpe + 4 * ss * sparse;
     }
 
     /** Parameters on one rank of the most loaded stage. */

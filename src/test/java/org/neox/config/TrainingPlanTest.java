@@ -81,4 +81,17 @@ class TrainingPlanTest {
         assertTrue(PlanText.render(a, TrainingPlan.of(a, 512)).contains(
                 "Attention layers: local [0], flash [1]; sparsity_config {block=16, num_local_blocks=2}"));
     }
+
+    @Test
+    void rpeBuffersAndSparseMasksCountOnTop() {
+        NeoXArgs dense = Yamls.model(dir, "train_micro_batch_size_per_gpu: 2\n");
+        NeoXArgs a = Yamls.model(dir, "train_micro_batch_size_per_gpu: 2\npos_emb: rpe\n"
+                + "attention_config: [[[local, global], all]]\nsparsity_config: {block: 16}\n");
+        TrainingPlan.Stage d = TrainingPlan.of(dense, 512).stages().get(0);
+        TrainingPlan.Stage s = TrainingPlan.of(a, 512).stages().get(0);
+        long ss = 64L * 64;
+        long extra = 4 * ss * (2 * 4 + 1) + 4 * ss; // bias + gradient over 4 heads, index; one local layer's mask
+        assertEquals(d.activationBytes() + extra, s.activationBytes());
+        assertEquals(d.checkpointedActivationBytes() + extra, s.checkpointedActivationBytes());
+    }
 }
