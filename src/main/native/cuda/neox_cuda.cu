@@ -482,16 +482,21 @@ __global__ void softmax_bwd_kernel(const float *y, const float *dy, float *dx, i
     for (int j = threadIdx.x; j < end; j += blockDim.x) dx[row * sq + j] = scale * yr[j] * (gr[j] - dot);
 }
 
-__global__ void xent_fwd_kernel(const float *logits, const int32_t *labels, float *loss, float *lse, int vocab) {
-    const float *l = logits + (size_t) blockIdx.x * vocab;
+/* log Σ exp(l[j]) over a row of vocab logits (max-shifted), the same in every thread of the block. */
+__device__ float row_logsumexp(const float *l, int vocab) {
     float mx = -FLT_MAX;
     for (int j = threadIdx.x; j < vocab; j += blockDim.x) mx = fmaxf(mx, l[j]);
     mx = block_reduce(mx, true);
     float s = 0.f;
     for (int j = threadIdx.x; j < vocab; j += blockDim.x) s += expf(l[j] - mx);
     s = block_reduce(s, false);
+    return mx + logf(s);
+}
+
+__global__ void xent_fwd_kernel(const float *logits, const int32_t *labels, float *loss, float *lse, int vocab) {
+    const float *l = logits + (size_t) blockIdx.x * vocab;
+    float v = row_logsumexp(l, vocab);
     if (threadIdx.x == 0) {
-        float v = mx + logf(s);
         lse[blockIdx.x] = v;
         loss[blockIdx.x] = v - l[labels[blockIdx.x]];
     }
@@ -513,13 +518,7 @@ __global__ void xent_fused_kernel(float *logits, const int32_t *labels, const fl
     float *l = logits + (size_t) blockIdx.x * vocab;
     int label = labels[blockIdx.x];
     float target = l[label];
-    float mx = -FLT_MAX;
-    for (int j = threadIdx.x; j < vocab; j += blockDim.x) mx = fmaxf(mx, l[j]);
-    mx = block_reduce(mx, true);
-    float s = 0.f;
-    for (int j = threadIdx.x; j < vocab; j += blockDim.x) s += expf(l[j] - mx);
-    s = block_reduce(s, false);
-    float ls = mx + logf(s), d = dloss[blockIdx.x];
+    float ls = row_logsumexp(l, vocab), d = dloss[blockIdx.x];
     if (threadIdx.x == 0) loss[blockIdx.x] = ls - target;
     for (int j = threadIdx.x; j < vocab; j += blockDim.x)
         l[j] = d == 0.f ? 0.f : (expf(l[j] - ls) - (j == label ? 1.f : 0.f)) * d;

@@ -111,10 +111,10 @@ public final class NativeKernels extends NativeTableKernels {
                         float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
                         float beta, float[] c, int cOff, int ldc, int strideC, int count) {
         if (k > 0) {
-            need(a, aOff, (long) (count - 1) * strideA + (transA ? span(k, m, lda) : span(m, k, lda)), "a");
-            need(b, bOff, (long) (count - 1) * strideB + (transB ? span(n, k, ldb) : span(k, n, ldb)), "b");
+            need(a, aOff, NativeRanges.batched(count, strideA, transA ? span(k, m, lda) : span(m, k, lda)), "a");
+            need(b, bOff, NativeRanges.batched(count, strideB, transB ? span(n, k, ldb) : span(k, n, ldb)), "b");
         }
-        need(c, cOff, (long) (count - 1) * strideC + span(m, n, ldc), "c");
+        need(c, cOff, NativeRanges.batched(count, strideC, span(m, n, ldc)), "c");
         nGemmBatched(h, transA, transB, m, n, k, alpha, a, aOff, lda, strideA, b, bOff, ldb, strideB,
                 beta, c, cOff, ldc, strideC, count);
     }
@@ -254,7 +254,7 @@ public final class NativeKernels extends NativeTableKernels {
         if (count <= 0 || rows <= 0 || cols <= 0) {
             return;
         }
-        long span = (long) (count - 1) * countStride + (long) (rows - 1) * rowStride + cols;
+        long span = NativeRanges.batched(count, countStride, span(rows, cols, rowStride));
         need(x, xOff, span, "x");
         need(out, outOff, span, "out");
         nDropout2d(h, x, xOff, out, outOff, count, countStride, rows, rowStride, cols, p, seed, counterBase);

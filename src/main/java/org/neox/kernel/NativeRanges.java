@@ -32,6 +32,11 @@ final class NativeRanges {
         return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
     }
 
+    /** Elements spanned by {@code count} blocks of {@code inner} elements each, {@code stride} apart. */
+    static long batched(int count, long stride, long inner) {
+        return (long) (count - 1) * stride + inner;
+    }
+
     /**
      * Labels index logits in native code: out-of-range labels must throw, not corrupt memory
      * (device callers run it on the host copy before uploading the labels).

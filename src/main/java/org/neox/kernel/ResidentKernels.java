@@ -122,9 +122,9 @@ public final class ResidentKernels extends NativeTableKernels {
     void stridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                         float[] a, int aOff, int lda, int strideA, float[] b, int bOff, int ldb, int strideB,
                         float beta, float[] c, int cOff, int ldc, int strideC, int count) {
-        long pa = in(a, aOff, k > 0 ? (long) (count - 1) * strideA + (transA ? span(k, m, lda) : span(m, k, lda)) : 0, "a");
-        long pb = in(b, bOff, k > 0 ? (long) (count - 1) * strideB + (transB ? span(n, k, ldb) : span(k, n, ldb)) : 0, "b");
-        long pc = out(c, cOff, (long) (count - 1) * strideC + span(m, n, ldc), "c");
+        long pa = in(a, aOff, k > 0 ? NativeRanges.batched(count, strideA, transA ? span(k, m, lda) : span(m, k, lda)) : 0, "a");
+        long pb = in(b, bOff, k > 0 ? NativeRanges.batched(count, strideB, transB ? span(n, k, ldb) : span(k, n, ldb)) : 0, "b");
+        long pc = out(c, cOff, NativeRanges.batched(count, strideC, span(m, n, ldc)), "c");
         NativeKernels.dGemmBatched(device.handle, transA, transB, m, n, k, alpha, pa, lda, strideA, pb, ldb, strideB,
                 beta, pc, ldc, strideC, count);
     }
@@ -227,7 +227,7 @@ public final class ResidentKernels extends NativeTableKernels {
         if (count <= 0 || rows <= 0 || cols <= 0) {
             return;
         }
-        long span = (long) (count - 1) * countStride + (long) (rows - 1) * rowStride + cols;
+        long span = NativeRanges.batched(count, countStride, span(rows, cols, rowStride));
         NativeKernels.dDropout2d(device.handle, in(x, xOff, span, "x"), out(out, outOff, span, "out"), count, countStride,
                 rows, rowStride, cols, p, seed, counterBase);
     }

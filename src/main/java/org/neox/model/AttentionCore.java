@@ -66,11 +66,6 @@ final class AttentionCore {
     private final float dropout;
     private final int blk;
 
-    AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout, boolean triangle,
-                  float attentionDropout) {
-        this(k, d, rotary, alibiSlopes, layout, triangle, attentionDropout, null, 1);
-    }
-
     /** @param layerScale c of apply_query_key_layer_scaling (1 without it); used only with a bias */
     AttentionCore(Kernels k, Dims d, RotaryTables rotary, float[] alibiSlopes, BlockLayout layout, boolean triangle,
                   float attentionDropout, RelativePositionBias rpe, int layerScale) {

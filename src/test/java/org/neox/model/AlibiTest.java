@@ -91,7 +91,7 @@ class AlibiTest {
             for (Kernels k : new Kernels[] {new ReferenceKernels(), cpu}) {
                 for (boolean triangle : new boolean[] {false, true}) {
                     LayerCache c = new LayerCache(d, false, true);
-                    new AttentionCore(k, d, null, slopes, null, triangle, 0f)
+                    new AttentionCore(k, d, null, slopes, null, triangle, 0f, null, 1)
                             .forward(qkv, c, new float[d.rows() * d.hLocal()], false, 1, 0);
                     for (int i = 0; i < expected.length; i++) {
                         assertTrue(Math.abs(expected[i] - c.ctx[i]) <= 2e-6 * (1 + Math.abs(expected[i])),

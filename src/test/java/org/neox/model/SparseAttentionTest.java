@@ -195,7 +195,7 @@ class SparseAttentionTest {
                     for (int i = 0; i < c.probs.length; i++) {
                         c.probs[i] = (float) (1e6 * rnd.nextGaussian());
                     }
-                    new AttentionCore(k, d, null, null, layout, triangle, 0f)
+                    new AttentionCore(k, d, null, null, layout, triangle, 0f, null, 1)
                             .forward(qkv, c, new float[d.rows() * d.hLocal()], false, 1, 0);
                     k.toHost(c.ctx);
                     String what = k.name() + " triangle " + triangle + " " + rowsOf(layout);
